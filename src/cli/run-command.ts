@@ -1,0 +1,46 @@
+import { ConfigError } from '../config/config.js';
+import { DataFolderInUseError } from '../db/engines/pglite.js';
+import { MigrationFailedError } from '../db/migrator.js';
+import { isDatabaseUnavailable } from '../db/sqlstate.js';
+import { DomainError } from '../domain/errors.js';
+
+/** Exit codes: 0 success, 1 the work failed, 2 bad usage or configuration. */
+export const ExitCode = { ok: 0, failed: 1, usage: 2 } as const;
+
+/**
+ * Runs a CLI action and turns every expected failure into one readable line
+ * on stderr and an exit code. Stack traces are for bugs only.
+ */
+export function runCommand<Args extends unknown[]>(
+  action: (...args: Args) => Promise<void>,
+): (...args: Args) => Promise<void> {
+  return async (...args: Args) => {
+    try {
+      await action(...args);
+    } catch (error) {
+      const { message, code } = describeFailure(error);
+      process.stderr.write(`chamahub: ${message}\n`);
+      process.exitCode = code;
+    }
+  };
+}
+
+function describeFailure(error: unknown): { message: string; code: number } {
+  if (error instanceof ConfigError) return { message: error.message, code: ExitCode.usage };
+  if (error instanceof MigrationFailedError && isDatabaseUnavailable(error.cause)) {
+    return describeFailure(error.cause);
+  }
+  if (error instanceof DataFolderInUseError || error instanceof MigrationFailedError) {
+    return { message: error.message, code: ExitCode.failed };
+  }
+  if (error instanceof DomainError) return { message: error.message, code: ExitCode.failed };
+  if (isDatabaseUnavailable(error)) {
+    const detail = error instanceof Error ? error.message : String(error);
+    return {
+      message: `cannot reach the database (${detail}). Check DATABASE_URL and that the server is running.`,
+      code: ExitCode.failed,
+    };
+  }
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  return { message: `unexpected error: ${detail}`, code: ExitCode.failed };
+}

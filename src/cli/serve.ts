@@ -1,0 +1,47 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../config/config.js';
+import { openDatabase } from '../db/database.js';
+import { migrateDatabase } from '../db/migrator.js';
+import { buildApp } from '../http/app.js';
+import { runCommand } from './run-command.js';
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description(
+      'Start the ChamaHub HTTP API. Applies pending migrations first. Uses the embedded ' +
+        'database in CHAMAHUB_DATA_DIR (default ./data) unless DATABASE_URL is set.',
+    )
+    .option('--no-migrate', 'do not apply pending migrations on start')
+    .action(runCommand(serve));
+}
+
+async function serve(options: { migrate: boolean }): Promise<void> {
+  const config = loadConfig();
+  const database = await openDatabase(config.database, {
+    onPoolError: (error) => process.stderr.write(`database connection error: ${error.message}\n`),
+  });
+  try {
+    if (options.migrate) {
+      const applied = await migrateDatabase(config.database, database);
+      for (const result of applied) {
+        process.stdout.write(`Applied migration ${result.migrationName}\n`);
+      }
+    }
+    const app = await buildApp({ config, database });
+    const address = await app.listen({ host: config.host, port: config.port });
+    process.stdout.write(`ChamaHub listening on ${address} (database: ${database.location})\n`);
+
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string) => {
+        process.stdout.write(`Received ${signal}, shutting down\n`);
+        resolve();
+      };
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+    });
+    await app.close();
+  } finally {
+    await database.close();
+  }
+}

@@ -1,0 +1,45 @@
+import { sql } from 'kysely';
+import type { AnyKysely } from './schema.js';
+import { MIGRATION_TABLE } from './migrator.js';
+import { isDatabaseError, SqlState } from './sqlstate.js';
+
+export interface Readiness {
+  readonly ready: boolean;
+  readonly databaseReachable: boolean;
+  readonly appliedMigrations: number;
+  readonly pendingMigrations: readonly string[];
+  readonly problem?: string;
+}
+
+/** Can this process serve traffic: is the database reachable and its schema current? */
+export async function checkReadiness(
+  db: AnyKysely,
+  shippedMigrations: readonly string[],
+): Promise<Readiness> {
+  let applied: Set<string>;
+  try {
+    const result = await sql<{ name: string }>`
+      SELECT name FROM ${sql.table(MIGRATION_TABLE)}`.execute(db);
+    applied = new Set(result.rows.map((row) => row.name));
+  } catch (error) {
+    if (isDatabaseError(error) && error.code === SqlState.undefinedTable) {
+      applied = new Set();
+    } else {
+      return {
+        ready: false,
+        databaseReachable: false,
+        appliedMigrations: 0,
+        pendingMigrations: [],
+        problem: error instanceof Error ? error.message : String(error),
+      };
+    }
+  }
+  const pending = shippedMigrations.filter((name) => !applied.has(name));
+  return {
+    ready: pending.length === 0,
+    databaseReachable: true,
+    appliedMigrations: applied.size,
+    pendingMigrations: pending,
+    ...(pending.length > 0 ? { problem: `${pending.length} migration(s) not applied` } : {}),
+  };
+}

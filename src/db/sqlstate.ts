@@ -1,0 +1,53 @@
+/** PostgreSQL error codes ChamaHub branches on. Never match on message text. */
+export const SqlState = {
+  integrityConstraintViolation: '23000',
+  foreignKeyViolation: '23503',
+  uniqueViolation: '23505',
+  checkViolation: '23514',
+  serializationFailure: '40001',
+  deadlockDetected: '40P01',
+  undefinedTable: '42P01',
+  adminShutdown: '57P01',
+  crashShutdown: '57P02',
+  cannotConnectNow: '57P03',
+  tooManyConnections: '53300',
+} as const;
+
+export interface DatabaseErrorLike {
+  readonly code: string;
+  readonly constraint?: string;
+  readonly message: string;
+}
+
+/** True for an error raised by PostgreSQL (either engine) with a SQLSTATE. */
+export function isDatabaseError(error: unknown): error is DatabaseErrorLike {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    typeof (error as { code?: unknown }).code === 'string' &&
+    /^[0-9A-Z]{5}$/.test((error as { code: string }).code)
+  );
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
+
+/** True when the database cannot be reached right now: retrying later may work. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    if (NETWORK_CODES.has(code)) return true;
+    // Class 08: connection exception; 57P0x: the server is shutting down or starting.
+    if (/^08/.test(code) || /^57P0[1-3]$/.test(code) || code === SqlState.tooManyConnections) {
+      return true;
+    }
+  }
+  const message = (error as { message?: unknown }).message;
+  // node-postgres raises these without a code when a pooled connection dies.
+  return (
+    typeof message === 'string' &&
+    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/.test(
+      message,
+    )
+  );
+}

@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { describeOnServer, serverEngine, type TestDatabase } from '../support/databases.js';
+import { cliEnv, exitOf, runCli, startCli, waitForOutput } from '../support/cli.js';
+
+const LISTENING = /ChamaHub listening on (http:\/\/\S+) \(database: ([^)]+)\)/;
+
+describe('chamahub serve on the embedded database', () => {
+  let dataDir: string;
+  before(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'chamahub-serve-'));
+  });
+  after(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('migrates, serves a ready API, refuses a second process on the folder, and stops cleanly', async () => {
+    const env = cliEnv({ CHAMAHUB_DATA_DIR: dataDir, PORT: '0' });
+    const server = startCli(['serve'], env);
+    try {
+      const [, address = '', location = ''] = await waitForOutput(server, LISTENING);
+      assert.match(location, /^PGlite in /);
+      const ready = await fetch(`${address}/api/health/ready`);
+      assert.equal(ready.status, 200);
+      assert.equal(((await ready.json()) as { engine: string }).engine, 'pglite');
+
+      const second = await runCli(['db', 'migrate'], env);
+      assert.equal(second.code, 1);
+      assert.match(second.stderr, /in use by another ChamaHub process/);
+    } finally {
+      server.kill('SIGTERM');
+    }
+    assert.equal(await exitOf(server), 0);
+    assert.equal(existsSync(path.join(dataDir, 'chamahub.lock')), false);
+
+    // The data survived the restart: nothing left to migrate.
+    const again = await runCli(['db', 'migrate'], env);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /Nothing to migrate/);
+  });
+
+  it('reports every configuration mistake at once and exits 2', async () => {
+    const result = await runCli(
+      ['serve'],
+      cliEnv({ PORT: 'abc', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://localhost/x' }),
+    );
+    assert.equal(result.code, 2);
+    for (const name of ['PORT', 'LOG_LEVEL', 'DATABASE_URL'])
+      assert.match(result.stderr, new RegExp(name));
+  });
+
+  it('explains an unreachable database server and exits 1', async () => {
+    const result = await runCli(
+      ['db', 'migrate'],
+      cliEnv({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere' }),
+    );
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /cannot reach the database/);
+  });
+
+  it('prints help for every command', async () => {
+    for (const args of [
+      ['--help'],
+      ['serve', '--help'],
+      ['db', '--help'],
+      ['db', 'migrate', '--help'],
+    ]) {
+      const result = await runCli(args, cliEnv({}));
+      assert.equal(result.code, 0);
+      assert.match(result.stdout, /Usage: chamahub/);
+    }
+  });
+});
+
+describeOnServer('chamahub serve on a PostgreSQL server', () => {
+  let database: TestDatabase;
+  before(async () => {
+    database = await serverEngine.create({ migrated: false });
+  });
+  after(async () => {
+    await database.close();
+  });
+
+  it('migrates the server database and serves a ready API', async () => {
+    const server = startCli(['serve'], cliEnv({ DATABASE_URL: database.url ?? '', PORT: '0' }));
+    try {
+      const [, address = '', location = ''] = await waitForOutput(server, LISTENING);
+      assert.match(location, /^PostgreSQL at /);
+      const ready = await fetch(`${address}/api/health/ready`);
+      assert.equal(ready.status, 200);
+      assert.equal(((await ready.json()) as { engine: string }).engine, 'postgres');
+    } finally {
+      server.kill('SIGTERM');
+    }
+    assert.equal(await exitOf(server), 0);
+  });
+});
