@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/config.js';
-import { openDatabase } from '../db/database.js';
+import type { FastifyInstance } from 'fastify';
+import { openDatabase, type Database } from '../db/database.js';
+import { IdempotencyService } from '../domain/idempotency/idempotency-service.js';
 import { migrateDatabase } from '../db/migrator.js';
 import { buildApp } from '../http/app.js';
 import { runCommand } from './run-command.js';
@@ -31,6 +33,7 @@ async function serve(options: { migrate: boolean }): Promise<void> {
     const app = await buildApp({ config, database });
     const address = await app.listen({ host: config.host, port: config.port });
     process.stdout.write(`ChamaHub listening on ${address} (database: ${database.location})\n`);
+    const purge = scheduleIdempotencyPurge(app, database, config.idempotencyRetentionHours);
 
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {
@@ -40,8 +43,28 @@ async function serve(options: { migrate: boolean }): Promise<void> {
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
     });
+    clearInterval(purge);
     await app.close();
   } finally {
     await database.close();
   }
+}
+
+const HOUR_MS = 60 * 60 * 1000;
+
+/** Stored Idempotency-Key outcomes are kept for the retention period, then purged hourly. */
+function scheduleIdempotencyPurge(
+  app: FastifyInstance,
+  database: Database,
+  retentionHours: number,
+): NodeJS.Timeout {
+  const idempotency = new IdempotencyService(database.db);
+  const timer = setInterval(() => {
+    idempotency.purge(retentionHours).then(
+      (purged) => app.log.info({ purged, retentionHours }, 'purged old idempotency keys'),
+      (error: unknown) => app.log.warn({ err: error }, 'idempotency key purge failed'),
+    );
+  }, HOUR_MS);
+  timer.unref();
+  return timer;
 }

@@ -13,12 +13,26 @@ export type DatabaseConfig =
       readonly migrationUrl: string;
     };
 
+export interface AuthConfig {
+  /** How long a sign-in token stays valid. */
+  readonly sessionTtlHours: number;
+  /** Failed sign-ins allowed per account, and per client address, within the window. */
+  readonly maxFailuresPerAccount: number;
+  readonly maxFailuresPerAddress: number;
+  readonly failureWindowMinutes: number;
+}
+
 export interface Config {
   readonly env: RuntimeEnv;
   readonly host: string;
   readonly port: number;
   readonly logLevel: LogLevel;
+  /** Take the client address from X-Forwarded-For (behind a reverse proxy). */
+  readonly trustProxy: boolean;
   readonly database: DatabaseConfig;
+  readonly auth: AuthConfig;
+  /** How long a stored Idempotency-Key outcome is kept (at least 24 hours). */
+  readonly idempotencyRetentionHours: number;
 }
 
 export class ConfigError extends Error {
@@ -55,10 +69,57 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   );
   const host = nonEmpty(env.HOST ?? '127.0.0.1', 'HOST', problems);
   const port = integerIn(env.PORT ?? '3000', 0, 65535, 'PORT', problems);
+  const trustProxy = booleanFlag(env.TRUST_PROXY ?? 'false', 'TRUST_PROXY', problems);
   const database = databaseConfig(env, problems);
+  const auth: AuthConfig = Object.freeze({
+    sessionTtlHours: integerIn(
+      env.SESSION_TTL_HOURS ?? '168',
+      1,
+      8760,
+      'SESSION_TTL_HOURS',
+      problems,
+    ),
+    maxFailuresPerAccount: integerIn(
+      env.LOGIN_MAX_FAILURES_PER_ACCOUNT ?? '10',
+      1,
+      1000,
+      'LOGIN_MAX_FAILURES_PER_ACCOUNT',
+      problems,
+    ),
+    maxFailuresPerAddress: integerIn(
+      env.LOGIN_MAX_FAILURES_PER_ADDRESS ?? '50',
+      1,
+      100000,
+      'LOGIN_MAX_FAILURES_PER_ADDRESS',
+      problems,
+    ),
+    failureWindowMinutes: integerIn(
+      env.LOGIN_FAILURE_WINDOW_MINUTES ?? '15',
+      1,
+      1440,
+      'LOGIN_FAILURE_WINDOW_MINUTES',
+      problems,
+    ),
+  });
+  const idempotencyRetentionHours = integerIn(
+    env.IDEMPOTENCY_RETENTION_HOURS ?? '48',
+    24,
+    8760,
+    'IDEMPOTENCY_RETENTION_HOURS',
+    problems,
+  );
 
   if (problems.length > 0) throw new ConfigError(problems);
-  return Object.freeze({ env: runtimeEnv, host, port, logLevel, database });
+  return Object.freeze({
+    env: runtimeEnv,
+    host,
+    port,
+    logLevel,
+    trustProxy,
+    database,
+    auth,
+    idempotencyRetentionHours,
+  });
 }
 
 function databaseConfig(env: NodeJS.ProcessEnv, problems: string[]): DatabaseConfig {
@@ -104,6 +165,13 @@ function integerIn(value: string, min: number, max: number, name: string, proble
     return min;
   }
   return parsed;
+}
+
+function booleanFlag(value: string, name: string, problems: string[]): boolean {
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  problems.push(`${name} must be true or false; got "${value}"`);
+  return false;
 }
 
 function nonEmpty(value: string, name: string, problems: string[]): string {

@@ -111,6 +111,8 @@ export interface DB {
   ledger_transactions: LedgerTransactionsTable;
   ledger_entries: LedgerEntriesTable;
   contributions: ContributionsTable;
+  idempotency_keys: IdempotencyKeysTable;
+  login_throttles: LoginThrottlesTable;
 }
 
 /**
@@ -119,3 +121,21 @@ export interface DB {
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyKysely = Kysely<any>;
+
+export type StoredOutcome =
+  { ok: unknown } | { error: { kind: string; code: string; message: string } };
+
+export interface IdempotencyKeysTable {
+  user_id: Int8;
+  key: string;
+  request_fingerprint: string;
+  outcome: ColumnType<StoredOutcome, string, string>;
+  created_at: CreatedAt;
+}
+
+export interface LoginThrottlesTable {
+  scope: 'account' | 'address';
+  key: string;
+  failures: number;
+  window_started_at: Timestamp;
+}

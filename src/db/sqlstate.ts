@@ -51,3 +51,12 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     )
   );
 }
+
+/** True for a unique violation of the named constraint or index. */
+export function isUniqueViolation(error: unknown, constraint: string): boolean {
+  return (
+    isDatabaseError(error) &&
+    error.code === SqlState.uniqueViolation &&
+    error.constraint === constraint
+  );
+}

@@ -33,3 +33,19 @@ export const conflict = (code: string, message: string) =>
   new DomainError('conflict', code, message);
 export const unavailable = (code: string, message: string) =>
   new DomainError('unavailable', code, message);
+
+export class RateLimitedError extends DomainError {
+  constructor(
+    code: string,
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('rate_limited', code, message);
+    this.name = 'RateLimitedError';
+  }
+}
+
+export const unprocessable = (code: string, message: string) =>
+  new DomainError('unprocessable', code, message);
+export const unauthenticated = (code: string, message: string) =>
+  new DomainError('unauthenticated', code, message);

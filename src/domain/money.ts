@@ -1,3 +1,5 @@
+import { DomainError } from './errors.js';
+
 /**
  * Money is integer minor units (cents) held in BigInt, and a decimal string
  * with two places at the edges ("1500.00"). It never passes through a float.
@@ -9,12 +11,12 @@ export const MAX_AMOUNT_CENTS: Cents = 100_000_000_000n;
 
 const AMOUNT_PATTERN = /^(0|[1-9][0-9]{0,11})(?:\.([0-9]{1,2}))?$/;
 
-export class InvalidAmountError extends Error {
+export class InvalidAmountError extends DomainError {
   constructor(
     readonly input: string,
     reason: string,
   ) {
-    super(`"${input}" is not a valid amount: ${reason}`);
+    super('invalid', 'invalid_amount', `"${input}" is not a valid amount: ${reason}`);
     this.name = 'InvalidAmountError';
   }
 }

@@ -1,13 +1,22 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import { shippedMigrationNames } from '../db/migrator.js';
 import { registerErrorHandling } from './error-handler.js';
+import { authRoutes } from './routes/auth.js';
+import { chamaRoutes } from './routes/chamas.js';
 import { healthRoutes } from './routes/health.js';
+import { memberRoutes } from './routes/members.js';
+import { moneyRoutes } from './routes/money.js';
+import { ErrorResponse } from './schemas.js';
+import { createServices } from './services.js';
+import { validatorCompiler } from './validation.js';
 
 export interface AppDependencies {
-  readonly config: Pick<Config, 'logLevel'>;
+  readonly config: Pick<Config, 'logLevel' | 'auth' | 'trustProxy'>;
   readonly database: Database;
 }
 
@@ -15,17 +24,38 @@ export interface AppDependencies {
 export async function buildApp({ config, database }: AppDependencies): Promise<FastifyInstance> {
   const app = Fastify({
     logger: { level: config.logLevel },
+    trustProxy: config.trustProxy,
     bodyLimit: 64 * 1024,
     requestTimeout: 30_000,
-    // Reject ambiguous input instead of guessing what the client meant.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
 
   registerErrorHandling(app);
+  app.addSchema(ErrorResponse);
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'ChamaHub API',
+        version: '1',
+        description:
+          'Savings groups (chamas): members, contributions, wallets and transfers. ' +
+          'Money is a decimal string with two places; errors are {"error":{"code","message"}}.',
+      },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  app.get('/api/openapi.json', { schema: { hide: true } }, () => app.swagger());
+
+  const services = createServices(database.db, config);
   await app.register(healthRoutes, {
     db: database.db,
     engine: database.engine,
     shippedMigrations: await shippedMigrationNames(),
   });
+  await app.register(authRoutes, { services });
+  await app.register(chamaRoutes, { services });
+  await app.register(memberRoutes, { services });
+  await app.register(moneyRoutes, { services });
   return app;
 }

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { DomainError, type DomainErrorKind } from '../domain/errors.js';
+import { DomainError, RateLimitedError, type DomainErrorKind } from '../domain/errors.js';
 import { isDatabaseUnavailable } from '../db/sqlstate.js';
 
 const STATUS_BY_KIND: Record<DomainErrorKind, number> = {
@@ -26,6 +26,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
   );
 
   app.setErrorHandler((error: FastifyError | DomainError | Error, request, reply) => {
+    if (error instanceof RateLimitedError) {
+      void reply.header('retry-after', String(error.retryAfterSeconds));
+    }
     if (error instanceof DomainError) {
       return reply.status(STATUS_BY_KIND[error.kind]).send(body(error.code, error.message));
     }

@@ -95,7 +95,7 @@ describeEachEngine('the schema refuses what the rules forbid', (database) => {
       db()
         .transaction()
         .execute(async (trx) => {
-          const transactionId = await postLedgerTransaction(trx, {
+          const { id: transactionId } = await postLedgerTransaction(trx, {
             kind: 'contribution',
             entries: [
               { accountId: chama.fundingId, amount: -50_000n },
@@ -128,7 +128,7 @@ describeEachEngine('the schema refuses what the rules forbid', (database) => {
       db()
         .transaction()
         .execute(async (trx) => {
-          const transactionId = await postLedgerTransaction(trx, {
+          const { id: transactionId } = await postLedgerTransaction(trx, {
             kind: 'contribution',
             entries: [
               { accountId: chama.fundingId, amount: -(amount || 1n) },

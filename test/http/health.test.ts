@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/http/app.js';
+import { buildTestApp } from '../support/api.js';
 import { migrateToLatest } from '../../src/db/migrator.js';
 import { describeEachEngine } from '../support/databases.js';
 
@@ -10,7 +10,7 @@ describeEachEngine(
   (database) => {
     let app: FastifyInstance;
     before(async () => {
-      app = await buildApp({ config: { logLevel: 'silent' }, database: database() });
+      app = await buildTestApp(database());
     });
     after(async () => {
       await app.close();

@@ -17,6 +17,8 @@ const types: pg.CustomTypesConfig = {
 export interface PostgresPoolOptions {
   readonly url: string;
   readonly max?: number;
+  /** How long a request may wait for a connection before it gets 503. */
+  readonly connectionTimeoutMillis?: number;
   readonly applicationName?: string;
   readonly onError?: (error: Error) => void;
 }
@@ -25,6 +27,7 @@ export function createPostgresPool(options: PostgresPoolOptions): pg.Pool {
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.max ?? 10,
+    connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5_000,
     application_name: options.applicationName ?? 'chamahub',
     types,
   });

@@ -1,0 +1,185 @@
+import { sql } from 'kysely';
+import type { Executor } from '../../db/transaction.js';
+import type { KeysetPosition } from '../pagination.js';
+
+export interface GeoPoint {
+  readonly lat: number;
+  readonly lng: number;
+}
+
+/** point(x, y) is (longitude, latitude). */
+const toPoint = (location: GeoPoint) => sql<string>`point(${location.lng}, ${location.lat})`;
+
+export interface NewChama {
+  readonly name: string;
+  readonly description: string;
+  readonly tags: readonly string[];
+  readonly chairId: bigint;
+  readonly currency: string;
+  readonly meetingLocation: GeoPoint | null;
+}
+
+export async function insertChama(db: Executor, chama: NewChama) {
+  return db
+    .insertInto('chamas')
+    .values({
+      name: chama.name,
+      description: chama.description,
+      tags: [...chama.tags],
+      chair_id: chama.chairId,
+      currency: chama.currency,
+      meeting_location: chama.meetingLocation ? toPoint(chama.meetingLocation) : null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+}
+
+/**
+ * Contract B1: active chamas, newest first, keyset-paginated, with member
+ * count and chair in the same statement whatever the page size. Served by
+ * chamas_active_newest_idx, or chamas_tags_gin with a tag.
+ */
+export async function listActiveChamas(
+  db: Executor,
+  options: { limit: number; after?: KeysetPosition | undefined; tag?: string | undefined },
+) {
+  let query = db
+    .selectFrom('chamas as c')
+    .innerJoin('users as u', 'u.id', 'c.chair_id')
+    .select([
+      'c.id',
+      'c.name',
+      'c.tags',
+      'c.created_at',
+      'u.id as chair_id',
+      'u.first_name as chair_first_name',
+      'u.last_name as chair_last_name',
+      sql<bigint>`(SELECT count(*) FROM memberships m
+                    WHERE m.chama_id = c.id AND m.status = 'active')`.as('member_count'),
+    ])
+    .where('c.is_active', '=', true);
+  if (options.tag !== undefined) {
+    query = query.where('c.tags', '@>', sql<string[]>`ARRAY[${options.tag}]::text[]`);
+  }
+  if (options.after) {
+    query = query.where(
+      sql<boolean>`(c.created_at, c.id) < (${options.after.createdAt}, ${options.after.id})`,
+    );
+  }
+  return query
+    .orderBy('c.created_at', 'desc')
+    .orderBy('c.id', 'desc')
+    .limit(options.limit + 1)
+    .execute();
+}
+
+/**
+ * Contract B2: web-search syntax over name (weight A) and description
+ * (weight B), best match first. Served by chamas_search_vector_gin.
+ */
+export async function searchChamas(db: Executor, text: string, limit: number) {
+  const result = await sql<{ id: bigint; name: string; rank: number }>`
+    SELECT c.id, c.name, ts_rank(c.search_vector, q.query) AS rank
+      FROM chamas c, websearch_to_tsquery('english', ${text}) AS q(query)
+     WHERE c.is_active AND c.search_vector @@ q.query
+     ORDER BY rank DESC, c.id
+     LIMIT ${limit}`.execute(db);
+  return result.rows;
+}
+
+/** Nearest active chamas to a point, nearest first. Served by chamas_meeting_location_gist. */
+export async function nearbyChamas(db: Executor, origin: GeoPoint, limit: number) {
+  const result = await sql<{ id: bigint; name: string; lng: number; lat: number }>`
+    SELECT c.id, c.name, c.meeting_location[0] AS lng, c.meeting_location[1] AS lat
+      FROM chamas c
+     WHERE c.is_active AND c.meeting_location IS NOT NULL
+     ORDER BY c.meeting_location <-> ${toPoint(origin)}
+     LIMIT ${limit}`.execute(db);
+  return result.rows;
+}
+
+export interface MemberSummary {
+  userId: number;
+  firstName: string;
+  lastName: string;
+  role: string;
+  status: string;
+  joinedAt: string;
+}
+
+/**
+ * A chama with all its members and wallet, plus the reader's own role, in one
+ * statement: no query per member.
+ */
+export async function findChamaDetail(db: Executor, chamaId: bigint, readerId: bigint) {
+  const result = await sql<{
+    id: bigint;
+    name: string;
+    description: string;
+    tags: string[];
+    currency: string;
+    is_active: boolean;
+    created_at: Date;
+    lng: number | null;
+    lat: number | null;
+    chair_id: bigint;
+    wallet_account_id: bigint | null;
+    wallet_balance: bigint | null;
+    reader_role: string | null;
+    members: MemberSummary[];
+  }>`
+    SELECT c.id, c.name, c.description, c.tags, c.currency, c.is_active, c.created_at,
+           c.meeting_location[0] AS lng, c.meeting_location[1] AS lat, c.chair_id,
+           w.id AS wallet_account_id, w.balance AS wallet_balance,
+           (SELECT r.role FROM memberships r
+             WHERE r.chama_id = c.id AND r.user_id = ${readerId} AND r.status = 'active') AS reader_role,
+           coalesce((
+             SELECT json_agg(json_build_object(
+                      'userId', u.id, 'firstName', u.first_name, 'lastName', u.last_name,
+                      'role', m.role, 'status', m.status, 'joinedAt', m.joined_at)
+                    ORDER BY m.joined_at, u.id)
+               FROM memberships m JOIN users u ON u.id = m.user_id
+              WHERE m.chama_id = c.id), '[]'::json) AS members
+      FROM chamas c
+      LEFT JOIN accounts w ON w.chama_id = c.id AND w.kind = 'wallet'
+     WHERE c.id = ${chamaId}`.execute(db);
+  return result.rows[0];
+}
+
+/** The chamas a user belongs to (any status), newest membership first. Served by memberships_user_id_idx. */
+export async function chamasOfUser(db: Executor, userId: bigint) {
+  return db
+    .selectFrom('memberships as m')
+    .innerJoin('chamas as c', 'c.id', 'm.chama_id')
+    .select(['c.id', 'c.name', 'c.is_active', 'm.role', 'm.status', 'm.joined_at'])
+    .where('m.user_id', '=', userId)
+    .orderBy('m.joined_at', 'desc')
+    .orderBy('c.id', 'desc')
+    .execute();
+}
+
+export interface ChamaChanges {
+  readonly name?: string | undefined;
+  readonly description?: string | undefined;
+  readonly tags?: readonly string[] | undefined;
+  readonly meetingLocation?: GeoPoint | null | undefined;
+}
+
+export async function updateChama(db: Executor, chamaId: bigint, changes: ChamaChanges) {
+  await db
+    .updateTable('chamas')
+    .set({
+      ...(changes.name !== undefined ? { name: changes.name } : {}),
+      ...(changes.description !== undefined ? { description: changes.description } : {}),
+      ...(changes.tags !== undefined ? { tags: [...changes.tags] } : {}),
+      ...(changes.meetingLocation !== undefined
+        ? { meeting_location: changes.meetingLocation ? toPoint(changes.meetingLocation) : null }
+        : {}),
+    })
+    .where('id', '=', chamaId)
+    .execute();
+}
+
+export async function deactivateChama(db: Executor, chamaId: bigint) {
+  await db.updateTable('chamas').set({ is_active: false }).where('id', '=', chamaId).execute();
+}
