@@ -1,6 +1,6 @@
 import { ConfigError } from '../config/config.js';
 import { DataFolderInUseError } from '../db/engines/pglite.js';
-import { MigrationFailedError } from '../db/migrator.js';
+import { MigrationError, MigrationFailedError } from '../db/migrator/index.js';
 import { isDatabaseUnavailable } from '../db/sqlstate.js';
 import { DomainError } from '../domain/errors.js';
 
@@ -30,7 +30,7 @@ function describeFailure(error: unknown): { message: string; code: number } {
   if (error instanceof MigrationFailedError && isDatabaseUnavailable(error.cause)) {
     return describeFailure(error.cause);
   }
-  if (error instanceof DataFolderInUseError || error instanceof MigrationFailedError) {
+  if (error instanceof DataFolderInUseError || error instanceof MigrationError) {
     return { message: error.message, code: ExitCode.failed };
   }
   if (error instanceof DomainError) return { message: error.message, code: ExitCode.failed };

@@ -3,7 +3,7 @@ import { loadConfig } from '../config/config.js';
 import type { FastifyInstance } from 'fastify';
 import { openDatabase, type Database } from '../db/database.js';
 import { IdempotencyService } from '../domain/idempotency/idempotency-service.js';
-import { migrateDatabase } from '../db/migrator.js';
+import { migrateDatabase } from '../db/migrator/index.js';
 import { buildApp } from '../http/app.js';
 import { runCommand } from './run-command.js';
 
@@ -25,10 +25,10 @@ async function serve(options: { migrate: boolean }): Promise<void> {
   });
   try {
     if (options.migrate) {
-      const applied = await migrateDatabase(config.database, database);
-      for (const result of applied) {
-        process.stdout.write(`Applied migration ${result.migrationName}\n`);
-      }
+      await migrateDatabase(config.database, database, {
+        ...(config.migrationsDir ? { dir: config.migrationsDir } : {}),
+        log: (line) => process.stdout.write(`${line}\n`),
+      });
     }
     const app = await buildApp({ config, database });
     const address = await app.listen({ host: config.host, port: config.port });

@@ -33,6 +33,8 @@ export interface Config {
   readonly auth: AuthConfig;
   /** How long a stored Idempotency-Key outcome is kept (at least 24 hours). */
   readonly idempotencyRetentionHours: number;
+  /** A migrations folder other than the built-in one (for tooling and tests). */
+  readonly migrationsDir: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -119,6 +121,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     database,
     auth,
     idempotencyRetentionHours,
+    migrationsDir: env.CHAMAHUB_MIGRATIONS_DIR?.trim()
+      ? path.resolve(env.CHAMAHUB_MIGRATIONS_DIR.trim())
+      : undefined,
   });
 }
 

@@ -1,10 +1,13 @@
 import { sql } from 'kysely';
+import { HISTORY_TABLE } from './migrator/history.js';
 import type { AnyKysely } from './schema.js';
 
 /**
  * The shape of the `public` schema as PostgreSQL's catalogs describe it:
  * what two databases must share to be "the same schema". Used to prove that
- * PGlite and the server end up identical, and to detect drift.
+ * PGlite and the server end up identical, to test that every down() undoes
+ * its up(), and to detect drift. The migrator's own history table is left
+ * out: it is bookkeeping, not the application's schema.
  */
 export interface SchemaSnapshot {
   readonly tables: readonly string[];
@@ -22,7 +25,7 @@ export async function snapshotSchema(db: AnyKysely): Promise<SchemaSnapshot> {
   const tables = await sql<{ name: string }>`
     SELECT c.relname AS name
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
+     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname <> ${HISTORY_TABLE}
      ORDER BY 1`.execute(db);
 
   const columns = await sql<{ line: string }>`
@@ -37,6 +40,7 @@ export async function snapshotSchema(db: AnyKysely): Promise<SchemaSnapshot> {
       JOIN pg_namespace n ON n.oid = c.relnamespace
       LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
      WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+       AND c.relname <> ${HISTORY_TABLE}
      ORDER BY c.relname, a.attnum`.execute(db);
 
   // contype 'n' (NOT NULL as a constraint row) exists from PostgreSQL 18 on;
@@ -46,7 +50,7 @@ export async function snapshotSchema(db: AnyKysely): Promise<SchemaSnapshot> {
       FROM pg_constraint con
       JOIN pg_class c ON c.oid = con.conrelid
       JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE n.nspname = 'public' AND con.contype <> 'n'
+     WHERE n.nspname = 'public' AND con.contype <> 'n' AND c.relname <> ${HISTORY_TABLE}
      ORDER BY 1`.execute(db);
 
   const indexes = await sql<{ line: string }>`
@@ -54,7 +58,7 @@ export async function snapshotSchema(db: AnyKysely): Promise<SchemaSnapshot> {
       FROM pg_index i
       JOIN pg_class c ON c.oid = i.indrelid
       JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE n.nspname = 'public'
+     WHERE n.nspname = 'public' AND c.relname <> ${HISTORY_TABLE}
      ORDER BY 1`.execute(db);
 
   const triggers = await sql<{ line: string }>`

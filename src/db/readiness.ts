@@ -1,7 +1,5 @@
-import { sql } from 'kysely';
+import { readHistory } from './migrator/index.js';
 import type { AnyKysely } from './schema.js';
-import { MIGRATION_TABLE } from './migrator.js';
-import { isDatabaseError, SqlState } from './sqlstate.js';
 
 export interface Readiness {
   readonly ready: boolean;
@@ -18,21 +16,15 @@ export async function checkReadiness(
 ): Promise<Readiness> {
   let applied: Set<string>;
   try {
-    const result = await sql<{ name: string }>`
-      SELECT name FROM ${sql.table(MIGRATION_TABLE)}`.execute(db);
-    applied = new Set(result.rows.map((row) => row.name));
+    applied = new Set((await readHistory(db)).map((row) => row.name));
   } catch (error) {
-    if (isDatabaseError(error) && error.code === SqlState.undefinedTable) {
-      applied = new Set();
-    } else {
-      return {
-        ready: false,
-        databaseReachable: false,
-        appliedMigrations: 0,
-        pendingMigrations: [],
-        problem: error instanceof Error ? error.message : String(error),
-      };
-    }
+    return {
+      ready: false,
+      databaseReachable: false,
+      appliedMigrations: 0,
+      pendingMigrations: [],
+      problem: error instanceof Error ? error.message : String(error),
+    };
   }
   const pending = shippedMigrations.filter((name) => !applied.has(name));
   return {

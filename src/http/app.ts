@@ -4,7 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
-import { shippedMigrationNames } from '../db/migrator.js';
+import { BUILT_IN_MIGRATIONS_DIR, readMigrationFiles } from '../db/migrator/index.js';
 import { registerErrorHandling } from './error-handler.js';
 import { authRoutes } from './routes/auth.js';
 import { chamaRoutes } from './routes/chamas.js';
@@ -16,7 +16,7 @@ import { createServices } from './services.js';
 import { validatorCompiler } from './validation.js';
 
 export interface AppDependencies {
-  readonly config: Pick<Config, 'logLevel' | 'auth' | 'trustProxy'>;
+  readonly config: Pick<Config, 'logLevel' | 'auth' | 'trustProxy' | 'migrationsDir'>;
   readonly database: Database;
 }
 
@@ -51,7 +51,9 @@ export async function buildApp({ config, database }: AppDependencies): Promise<F
   await app.register(healthRoutes, {
     db: database.db,
     engine: database.engine,
-    shippedMigrations: await shippedMigrationNames(),
+    shippedMigrations: (
+      await readMigrationFiles(config.migrationsDir ?? BUILT_IN_MIGRATIONS_DIR)
+    ).map((file) => file.name),
   });
   await app.register(authRoutes, { services });
   await app.register(chamaRoutes, { services });

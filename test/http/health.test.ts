@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildTestApp } from '../support/api.js';
-import { migrateToLatest } from '../../src/db/migrator.js';
+import { migrateToLatest } from '../../src/db/migrator/index.js';
 import { describeEachEngine } from '../support/databases.js';
 
 describeEachEngine(

@@ -14,7 +14,10 @@ import {
   type Database,
   type Engine,
 } from '../../src/db/database.js';
-import { MIGRATIONS_DIR, migrateToLatest } from '../../src/db/migrator.js';
+import {
+  BUILT_IN_MIGRATIONS_DIR as MIGRATIONS_DIR,
+  migrateToLatest,
+} from '../../src/db/migrator/index.js';
 import { probeServer, redactUrl, SERVER_URL } from './server-probe.js';
 
 export { SERVER_URL };
@@ -142,11 +145,16 @@ async function ensureMigratedTemplate(): Promise<string> {
   return template;
 }
 
+/** Changes when a migration or the migrator itself changes. */
 function migrationsHash(): string {
   const hash = createHash('sha256');
-  for (const file of readdirSync(MIGRATIONS_DIR).sort()) {
-    hash.update(file);
-    hash.update(readFileSync(path.join(MIGRATIONS_DIR, file)));
+  const migratorDir = path.join(MIGRATIONS_DIR, '..', 'migrator');
+  for (const dir of [MIGRATIONS_DIR, migratorDir]) {
+    for (const file of readdirSync(dir).sort()) {
+      if (!file.endsWith('.ts')) continue;
+      hash.update(file);
+      hash.update(readFileSync(path.join(dir, file)));
+    }
   }
   return hash.digest('hex').slice(0, 12);
 }
