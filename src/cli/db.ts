@@ -15,6 +15,7 @@ import { lintMigrations } from '../db/migrator/lint.js';
 import { formatStatement, recordStatements } from '../db/migrator/recorder.js';
 import { scaffoldMigration } from '../db/migrator/scaffold.js';
 import { squashMigrations } from '../db/migrator/squash.js';
+import { seedDatabase } from '../ops/seed/seed.js';
 import { ExitCode, runCommand } from './run-command.js';
 
 const print = (line = '') => process.stdout.write(`${line}\n`);
@@ -71,6 +72,21 @@ export function registerDbCommands(program: Command): void {
     .argument('[name]', 'one migration; all by default')
     .action(runCommand(lint));
 
+  db.command('seed')
+    .description(
+      'Load the benchmark data set (users, chamas, members, contributions and a balanced ledger). ' +
+        'Deterministic for a given --seed.',
+    )
+    .option(
+      '--scale <s>',
+      'size: 1 is 20,000 users and about a million contributions',
+      positiveNumber,
+      1,
+    )
+    .option('--seed <n>', 'random seed', wholeNumber, 42)
+    .option('--force', 'replace whatever the database holds')
+    .action(runCommand(seed));
+
   db.command('check')
     .description(
       "Compare the live database's schema with what the migrations build, and report drift.",
@@ -83,6 +99,19 @@ function positiveInteger(value: string): number {
   if (!/^\d+$/.test(value) || parsed < 1)
     throw new InvalidArgumentError('a whole number from 1 up');
   return parsed;
+}
+
+function positiveNumber(value: string): number {
+  const parsed = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || parsed <= 0 || parsed > 100) {
+    throw new InvalidArgumentError('a number above 0, at most 100');
+  }
+  return parsed;
+}
+
+function wholeNumber(value: string): number {
+  if (!/^\d{1,9}$/.test(value)) throw new InvalidArgumentError('a whole number');
+  return Number(value);
 }
 
 function migrationsDir(config: Config): string {
@@ -215,6 +244,23 @@ async function lint(name?: string): Promise<void> {
           '    -- chamahub-lint: allow <rule> because <reason>',
   );
   if (findings.length > 0) process.exitCode = ExitCode.failed;
+}
+
+async function seed(options: { scale: number; seed: number; force?: boolean }): Promise<void> {
+  const config = loadConfig();
+  const database = await openDatabase(config.database, { forMigrations: true });
+  try {
+    print(`Seeding ${database.location}`);
+    await new Migrator(database.db, { dir: migrationsDir(config), log: print }).migrate();
+    await seedDatabase(database, {
+      scale: options.scale,
+      seed: options.seed,
+      force: options.force ?? false,
+      log: print,
+    });
+  } finally {
+    await database.close();
+  }
 }
 
 async function check(): Promise<void> {

@@ -3,6 +3,7 @@ import { DataFolderInUseError } from '../db/engines/pglite.js';
 import { MigrationError, MigrationFailedError } from '../db/migrator/index.js';
 import { isDatabaseUnavailable } from '../db/sqlstate.js';
 import { DomainError } from '../domain/errors.js';
+import { SeedRefusedError } from '../ops/seed/seed.js';
 
 /** Exit codes: 0 success, 1 the work failed, 2 bad usage or configuration. */
 export const ExitCode = { ok: 0, failed: 1, usage: 2 } as const;
@@ -30,7 +31,11 @@ function describeFailure(error: unknown): { message: string; code: number } {
   if (error instanceof MigrationFailedError && isDatabaseUnavailable(error.cause)) {
     return describeFailure(error.cause);
   }
-  if (error instanceof DataFolderInUseError || error instanceof MigrationError) {
+  if (
+    error instanceof DataFolderInUseError ||
+    error instanceof MigrationError ||
+    error instanceof SeedRefusedError
+  ) {
     return { message: error.message, code: ExitCode.failed };
   }
   if (error instanceof DomainError) return { message: error.message, code: ExitCode.failed };

@@ -1,4 +1,8 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Kysely } from 'kysely';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { DatabaseConfig } from '../config/config.js';
 import { openPgliteFolder, openPgliteInMemory, type OpenedPglite } from './engines/pglite.js';
 import { createPostgresDialect, createPostgresPool } from './engines/postgres.js';
@@ -12,7 +16,24 @@ export interface Database {
   readonly engine: Engine;
   /** Where the data lives, for humans: a folder or a server address without password. */
   readonly location: string;
+  /**
+   * Runs bulk work in one transaction on one session: all of it commits, or
+   * none of it does (PostgreSQL's DDL is transactional too).
+   */
+  bulkLoad<T>(work: (session: BulkSession) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+}
+
+/** One database session inside one transaction, for bulk loads. */
+export interface BulkSession {
+  query<R = Record<string, unknown>>(text: string, parameters?: unknown[]): Promise<R[]>;
+  /** COPY of CSV text into a table; returns the rows loaded. */
+  copyCsv(
+    table: string,
+    columns: readonly string[],
+    csv: Buffer,
+    options?: { freeze?: boolean },
+  ): Promise<number>;
 }
 
 export interface OpenDatabaseOptions {
@@ -35,6 +56,7 @@ export async function openDatabase(
     db,
     engine: 'postgres',
     location: `PostgreSQL at ${describeUrl(url)}`,
+    bulkLoad: (work) => bulkLoadOnServer(pool, work),
     close: () => db.destroy(),
   };
 }
@@ -50,11 +72,73 @@ function fromPglite(opened: OpenedPglite, location: string): Database {
     db,
     engine: 'pglite',
     location,
+    bulkLoad: (work) =>
+      opened.pglite.transaction((tx) =>
+        work({
+          query: async <R>(text: string, parameters: unknown[] = []) =>
+            (await tx.query<R>(text, parameters)).rows,
+          copyCsv: async (table, columns, csv, options) => {
+            const result = await tx.query(
+              copyStatement(table, columns, "'/dev/blob'", options),
+              [],
+              {
+                blob: new Blob([csv]),
+              },
+            );
+            return result.affectedRows ?? 0;
+          },
+        }),
+      ),
     close: async () => {
       await db.destroy();
       await opened.unlock();
     },
   };
+}
+
+async function bulkLoadOnServer<T>(
+  pool: pg.Pool,
+  work: (session: BulkSession) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work({
+      query: async <R>(text: string, parameters: unknown[] = []) =>
+        (await client.query(text, parameters)).rows as R[],
+      copyCsv: async (table, columns, csv, options) => {
+        const stream = client.query(copyFrom(copyStatement(table, columns, 'STDIN', options)));
+        await pipeline(Readable.from(chunks(csv)), stream);
+        return stream.rowCount ?? 0;
+      },
+    });
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+function copyStatement(
+  table: string,
+  columns: readonly string[],
+  source: string,
+  options: { freeze?: boolean } = {},
+): string {
+  const freeze = options.freeze ? ', FREEZE' : '';
+  return `COPY ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) FROM ${source} WITH (FORMAT csv${freeze})`;
+}
+
+function* chunks(bytes: Buffer, size = 1 << 20): Generator<Buffer> {
+  for (let offset = 0; offset < bytes.length; offset += size)
+    yield bytes.subarray(offset, offset + size);
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
 }
 
 /** host:port/database of a connection URL, never its password. */

@@ -1,0 +1,203 @@
+import type { BulkSession, Database } from '../../db/database.js';
+import { hashPassword } from '../../domain/users/password.js';
+import { generateDataset, type TableData } from './dataset.js';
+
+/** Every seeded user's password, as the benchmark contract says. */
+export const SEED_PASSWORD = 'chamahub-bench';
+
+/** Tables the seed fills or empties, parents first. */
+const TABLES = [
+  'users',
+  'chamas',
+  'memberships',
+  'accounts',
+  'ledger_transactions',
+  'ledger_entries',
+  'contributions',
+  'sessions',
+  'idempotency_keys',
+  'login_throttles',
+];
+/** Tables whose user triggers (ledger rules, balance guard) are paused during the load. */
+const GUARDED = ['accounts', 'ledger_transactions', 'ledger_entries'];
+
+export interface SeedOptions {
+  readonly scale: number;
+  readonly seed: number;
+  readonly force: boolean;
+  readonly log: (line: string) => void;
+}
+
+export interface SeedReport {
+  readonly seconds: number;
+  readonly rows: Record<string, number>;
+}
+
+export class SeedRefusedError extends Error {
+  constructor(users: number) {
+    super(
+      `The database already holds ${users} user(s). Seeding replaces everything; run again with --force to do that.`,
+    );
+    this.name = 'SeedRefusedError';
+  }
+}
+
+/**
+ * Loads the benchmark data set in one transaction. Secondary indexes and
+ * constraints of the loaded tables are dropped first and rebuilt from their
+ * own catalog definitions after COPY, which is much faster than maintaining
+ * them row by row and re-validates every reference. The ledger's triggers are
+ * paused for the load, so the invariants they guard are then checked for the
+ * whole data set at once; any violation rolls everything back.
+ */
+export async function seedDatabase(database: Database, options: SeedOptions): Promise<SeedReport> {
+  const started = performance.now();
+  const existing = await database.bulkLoad((session) =>
+    session.query<{ n: string }>('SELECT count(*)::text AS n FROM users'),
+  );
+  const users = Number(existing[0]?.n ?? 0);
+  if (users > 0 && !options.force) throw new SeedRefusedError(users);
+
+  options.log(`Generating scale ${options.scale} with seed ${options.seed}…`);
+  const passwordHash = await hashPassword(SEED_PASSWORD);
+  const generatedAt = performance.now();
+  const tables = generateDataset({ scale: options.scale, seed: options.seed, passwordHash });
+  const total = tables.reduce((sum, table) => sum + table.rows, 0);
+  options.log(`  ${total.toLocaleString('en')} rows in ${seconds(generatedAt)} s`);
+
+  const rows: Record<string, number> = {};
+  await database.bulkLoad(async (session) => {
+    const saved = await dropSecondaryIndexesAndConstraints(session);
+    options.log(`Dropped ${saved.length} indexes and constraints for the load`);
+    for (const table of GUARDED) await session.query(`ALTER TABLE ${table} DISABLE TRIGGER USER`);
+    await session.query(`TRUNCATE ${TABLES.join(', ')} RESTART IDENTITY CASCADE`);
+    for (const table of tables) rows[table.table] = await copy(session, table, options.log);
+    await rebuild(session, saved, options.log);
+    for (const table of GUARDED) await session.query(`ALTER TABLE ${table} ENABLE TRIGGER USER`);
+    for (const table of tables) {
+      await session.query(
+        `SELECT setval(pg_get_serial_sequence('${table.table}', 'id'), (SELECT max(id) FROM ${table.table}))`,
+      );
+    }
+    await verifyLedger(session, options.log);
+  });
+  const analyzedAt = performance.now();
+  await database.bulkLoad((session) => session.query('ANALYZE'));
+  options.log(`ANALYZE in ${seconds(analyzedAt)} s`);
+  const elapsed = (performance.now() - started) / 1000;
+  options.log(
+    `Seeded ${total.toLocaleString('en')} rows in ${elapsed.toFixed(1)} s ` +
+      `(${Math.round(total / elapsed).toLocaleString('en')} rows/s)`,
+  );
+  return { seconds: elapsed, rows };
+}
+
+async function copy(session: BulkSession, table: TableData, log: (line: string) => void) {
+  const startedAt = performance.now();
+  // FREEZE: the table was truncated in this transaction, so rows can be written frozen.
+  const loaded = await session.copyCsv(table.table, table.columns, table.csv, { freeze: true });
+  const elapsed = (performance.now() - startedAt) / 1000;
+  log(
+    `  ${table.table.padEnd(20)} ${loaded.toLocaleString('en').padStart(10)} rows in ${elapsed.toFixed(1)} s ` +
+      `(${Math.round(loaded / Math.max(elapsed, 0.001)).toLocaleString('en')} rows/s)`,
+  );
+  return loaded;
+}
+
+interface SavedDefinition {
+  readonly kind: 'index' | 'constraint';
+  readonly table: string;
+  readonly name: string;
+  readonly definition: string;
+  readonly constraintType?: string;
+}
+
+async function dropSecondaryIndexesAndConstraints(
+  session: BulkSession,
+): Promise<SavedDefinition[]> {
+  const constraints = await session.query<{
+    table: string;
+    name: string;
+    definition: string;
+    type: string;
+  }>(
+    `SELECT c.relname AS table, con.conname AS name, pg_get_constraintdef(con.oid) AS definition,
+            con.contype::text AS type
+       FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
+      WHERE c.relname = ANY($1) AND con.contype IN ('f', 'u')
+      ORDER BY (con.contype = 'f') DESC, con.conname`,
+    [TABLES],
+  );
+  const indexes = await session.query<{ table: string; name: string; definition: string }>(
+    `SELECT c.relname AS table, ic.relname AS name, pg_get_indexdef(i.indexrelid) AS definition
+       FROM pg_index i
+       JOIN pg_class c ON c.oid = i.indrelid
+       JOIN pg_class ic ON ic.oid = i.indexrelid
+      WHERE c.relname = ANY($1) AND NOT i.indisprimary
+        AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid)
+      ORDER BY ic.relname`,
+    [TABLES],
+  );
+  // Foreign keys first: a unique constraint cannot go while a foreign key uses it.
+  for (const constraint of constraints) {
+    await session.query(`ALTER TABLE ${constraint.table} DROP CONSTRAINT ${constraint.name}`);
+  }
+  for (const index of indexes) await session.query(`DROP INDEX ${index.name}`);
+  return [
+    ...indexes.map((index) => ({ kind: 'index' as const, ...index })),
+    ...constraints.map((constraint) => ({
+      kind: 'constraint' as const,
+      table: constraint.table,
+      name: constraint.name,
+      definition: constraint.definition,
+      constraintType: constraint.type,
+    })),
+  ];
+}
+
+/** Indexes and unique constraints first, then the foreign keys that rely on them. */
+async function rebuild(
+  session: BulkSession,
+  saved: SavedDefinition[],
+  log: (line: string) => void,
+) {
+  const startedAt = performance.now();
+  await session.query(`SET LOCAL maintenance_work_mem = '256MB'`);
+  const ordered = [
+    ...saved.filter((item) => item.kind === 'index' || item.constraintType === 'u'),
+    ...saved.filter((item) => item.constraintType === 'f'),
+  ];
+  for (const item of ordered) {
+    await session.query(
+      item.kind === 'index'
+        ? item.definition
+        : `ALTER TABLE ${item.table} ADD CONSTRAINT ${item.name} ${item.definition}`,
+    );
+  }
+  log(`Rebuilt ${saved.length} indexes and constraints in ${seconds(startedAt)} s`);
+}
+
+/** The ledger's invariants, checked for every row at once while its triggers were paused. */
+async function verifyLedger(session: BulkSession, log: (line: string) => void) {
+  const startedAt = performance.now();
+  const [result] = await session.query<{ unbalanced: string; drifted: string; negative: string }>(
+    `SELECT
+       (SELECT count(*) FROM (SELECT 1 FROM ledger_entries GROUP BY transaction_id
+                               HAVING sum(amount) <> 0 OR count(*) < 2) t)::text AS unbalanced,
+       (SELECT count(*) FROM accounts a
+          LEFT JOIN (SELECT account_id, sum(amount) AS total FROM ledger_entries GROUP BY account_id) e
+            ON e.account_id = a.id
+         WHERE a.balance <> coalesce(e.total, 0))::text AS drifted,
+       (SELECT count(*) FROM accounts WHERE kind = 'wallet' AND balance < 0)::text AS negative`,
+  );
+  if (!result || result.unbalanced !== '0' || result.drifted !== '0' || result.negative !== '0') {
+    throw new Error(
+      `The seeded ledger breaks its rules: ${JSON.stringify(result)}; nothing was loaded`,
+    );
+  }
+  log(`Ledger verified (balanced, balances equal their entries) in ${seconds(startedAt)} s`);
+}
+
+function seconds(since: number): string {
+  return ((performance.now() - since) / 1000).toFixed(1);
+}
