@@ -6,6 +6,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { DatabaseConfig } from '../config/config.js';
 import { openPgliteFolder, openPgliteInMemory, type OpenedPglite } from './engines/pglite.js';
 import { createPostgresDialect, createPostgresPool } from './engines/postgres.js';
+import { tallyQuery } from './query-counter.js';
 import type { DB } from './schema.js';
 
 export type Engine = 'pglite' | 'postgres';
@@ -51,7 +52,7 @@ export async function openDatabase(
   }
   const url = options.forMigrations ? config.migrationUrl : config.url;
   const pool = createPostgresPool({ url, onError: options.onPoolError });
-  const db = new Kysely<DB>({ dialect: createPostgresDialect(pool) });
+  const db = new Kysely<DB>({ dialect: createPostgresDialect(pool), log: tallyQuery });
   return {
     db,
     engine: 'postgres',
@@ -67,7 +68,7 @@ export async function openInMemoryDatabase(): Promise<Database> {
 }
 
 function fromPglite(opened: OpenedPglite, location: string): Database {
-  const db = new Kysely<DB>({ dialect: opened.dialect });
+  const db = new Kysely<DB>({ dialect: opened.dialect, log: tallyQuery });
   return {
     db,
     engine: 'pglite',

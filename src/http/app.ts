@@ -11,6 +11,7 @@ import { chamaRoutes } from './routes/chamas.js';
 import { healthRoutes } from './routes/health.js';
 import { memberRoutes } from './routes/members.js';
 import { moneyRoutes } from './routes/money.js';
+import { registerQueryHeaders } from './query-headers.js';
 import { ErrorResponse } from './schemas.js';
 import { createServices } from './services.js';
 import { validatorCompiler } from './validation.js';
@@ -31,6 +32,7 @@ export async function buildApp({ config, database }: AppDependencies): Promise<F
   app.setValidatorCompiler(validatorCompiler);
 
   registerErrorHandling(app);
+  registerQueryHeaders(app);
   app.addSchema(ErrorResponse);
   await app.register(swagger, {
     openapi: {

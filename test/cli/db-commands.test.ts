@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -112,9 +112,10 @@ describe("chamahub db commands, the guide's flow on the embedded database", () =
   it('stops with the file named when an applied migration was edited', async () => {
     const migrated = await runCli(['db', 'migrate', '--to', '0003_add_phone_number'], env);
     assert.equal(migrated.code, 0, migrated.stderr);
-    await appendFile(
-      path.join(folder.dir, '0002_idempotency_and_login_throttles.ts'),
-      '\n// edited\n',
+    const edited = path.join(folder.dir, '0002_idempotency_and_login_throttles.ts');
+    await writeFile(
+      edited,
+      (await readFile(edited, 'utf8')).replace('BETWEEN 1 AND 255', 'BETWEEN 1 AND 200'),
     );
     const refused = await runCli(['db', 'migrate'], env);
     assert.equal(refused.code, 1);

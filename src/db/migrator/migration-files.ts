@@ -3,6 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { AnyKysely } from '../schema.js';
+import { recordStatements } from './recorder.js';
 
 /** The folder of migrations shipped with this build. */
 export const BUILT_IN_MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
@@ -24,7 +25,11 @@ export interface MigrationModule {
 export interface MigrationFile {
   readonly name: string;
   readonly path: string;
-  /** sha256 of the file's text: an applied migration must never change. */
+  /**
+   * sha256 of what the migration does: the SQL its up() and down() send and
+   * its settings. The same for the TypeScript source and the compiled build,
+   * blind to comments, and changed by any edit that changes what it runs.
+   */
   readonly checksum: string;
   load(): Promise<MigrationModule>;
 }
@@ -40,19 +45,43 @@ export async function readMigrationFiles(dir: string): Promise<MigrationFile[]> 
     if (duplicate) throw new Error(`Two files define migration ${name}: ${duplicate} and ${file}`);
     seen.set(name, file);
     const filePath = path.join(dir, file);
-    const text = await readFile(filePath);
+    const module = await loadModule(filePath);
     files.push({
       name,
       path: filePath,
-      checksum: createHash('sha256').update(text).digest('hex'),
-      load: () => loadModule(filePath),
+      checksum: await checksumOf(module),
+      load: () => Promise.resolve(module),
     });
   }
   return files;
 }
 
+async function checksumOf(module: MigrationModule): Promise<string> {
+  const up = await recordStatements((db) => module.up(db));
+  const down = module.down
+    ? await recordStatements((db) => module.down?.(db) ?? Promise.resolve())
+    : [];
+  return createHash('sha256')
+    .update(
+      JSON.stringify({
+        up,
+        down,
+        transactional: module.transactional !== false,
+        lockTimeout: module.lockTimeout ?? null,
+        replaces: module.replaces ?? null,
+      }),
+    )
+    .digest('hex');
+}
+
 async function loadModule(filePath: string): Promise<MigrationModule> {
-  const module = (await import(pathToFileURL(filePath).href)) as Partial<MigrationModule>;
+  // Node caches modules by URL; the content hash makes an edited file load afresh.
+  const version = createHash('sha256')
+    .update(await readFile(filePath))
+    .digest('hex')
+    .slice(0, 16);
+  const url = `${pathToFileURL(filePath).href}?v=${version}`;
+  const module = (await import(url)) as Partial<MigrationModule>;
   if (typeof module.up !== 'function') {
     throw new Error(`${filePath} does not export an up(db) function`);
   }
