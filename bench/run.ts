@@ -42,7 +42,7 @@ const program = new Command('bench')
   .description('Benchmark every contract endpoint of ChamaHub')
   .option(
     '--engine <engine>',
-    'postgres (DATABASE_URL, default a local chamahub_bench) or pglite',
+    'postgres (DATABASE_URL, default a local chamahub_bench_s<scale>) or pglite',
     'postgres',
   )
   .option('--quick', 'smoke run: scale 0.02, 2 s per point, 1 and 16 clients')
@@ -92,7 +92,10 @@ function databaseEnv(): Record<string, string> {
     return { CHAMAHUB_DATA_DIR: path.join(ROOT, 'bench', `.data-pglite-${options.scale}`) };
   }
   return {
-    DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/chamahub_bench',
+    // One database per scale, so a quick run never re-seeds over the full data set.
+    DATABASE_URL:
+      process.env.DATABASE_URL ??
+      `postgres://postgres@127.0.0.1:5432/chamahub_bench_s${String(options.scale).replace('.', '_')}`,
   };
 }
 
@@ -125,7 +128,7 @@ async function openBenchDatabase(): Promise<Database> {
 
 async function seedIfNeeded(): Promise<void> {
   const expectedUsers = Math.round(20_000 * options.scale);
-  let users = -1;
+  let users: number;
   const database = await openBenchDatabase();
   try {
     const result = await sql<{ n: string }>`SELECT count(*)::text AS n FROM users`

@@ -20,6 +20,8 @@ export interface AuthConfig {
   readonly maxFailuresPerAccount: number;
   readonly maxFailuresPerAddress: number;
   readonly failureWindowMinutes: number;
+  /** How long a validated session is trusted without asking the database again; 0 = always ask. */
+  readonly sessionCacheTtlMs: number;
 }
 
 export interface Config {
@@ -93,6 +95,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       1,
       100000,
       'LOGIN_MAX_FAILURES_PER_ADDRESS',
+      problems,
+    ),
+    sessionCacheTtlMs: integerIn(
+      env.SESSION_CACHE_TTL_MS ?? '5000',
+      0,
+      60_000,
+      'SESSION_CACHE_TTL_MS',
       problems,
     ),
     failureWindowMinutes: integerIn(

@@ -164,13 +164,31 @@ describeEachEngine('accounts and sessions', (database) => {
   });
 
   it('refuses a token once it has expired', async () => {
+    const uncached = await buildTestApp(database(), { SESSION_CACHE_TTL_MS: '0' });
+    try {
+      const user = await registerUser(uncached);
+      assert.equal((await as(uncached, user, { method: 'GET', url: '/api/me' })).statusCode, 200);
+      await sql`UPDATE sessions SET created_at = now() - interval '2 hours', expires_at = now() - interval '1 second'
+                 WHERE user_id = ${user.id}`.execute(database().db);
+      const expired = await as(uncached, user, { method: 'GET', url: '/api/me' });
+      assert.equal(expired.statusCode, 401);
+      assert.equal(errorCode(expired), 'invalid_token');
+    } finally {
+      await uncached.close();
+    }
+  });
+
+  it('ends a cached session at logout, at once', async () => {
     const user = await registerUser(app);
+    // Twice, so the second is served from the session cache.
     assert.equal((await as(app, user, { method: 'GET', url: '/api/me' })).statusCode, 200);
-    await sql`UPDATE sessions SET created_at = now() - interval '2 hours', expires_at = now() - interval '1 second'
-               WHERE user_id = ${user.id}`.execute(database().db);
-    const expired = await as(app, user, { method: 'GET', url: '/api/me' });
-    assert.equal(expired.statusCode, 401);
-    assert.equal(errorCode(expired), 'invalid_token');
+    const cached = await as(app, user, { method: 'GET', url: '/api/me' });
+    assert.equal(cached.headers['x-query-count'], '0');
+    assert.equal(
+      (await as(app, user, { method: 'POST', url: '/api/auth/logout' })).statusCode,
+      204,
+    );
+    assert.equal((await as(app, user, { method: 'GET', url: '/api/me' })).statusCode, 401);
   });
 
   it('rate-limits failed sign-ins per account, without touching other accounts', async () => {

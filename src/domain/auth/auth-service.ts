@@ -9,6 +9,7 @@ import { openAccounts } from '../ledger/account-repository.js';
 import { hashPassword, verifyPassword } from '../users/password.js';
 import { findUserForLogin, insertUser } from '../users/user-repository.js';
 import { clearAccountFailures, readThrottle, recordFailure } from './login-throttle.js';
+import { SessionCache } from './session-cache.js';
 import {
   findSessionUser,
   insertSession,
@@ -34,10 +35,14 @@ export interface RegisteredUser {
 }
 
 export class AuthService {
+  private readonly sessions: SessionCache;
+
   constructor(
     private readonly db: Kysely<DB>,
     private readonly config: AuthConfig,
-  ) {}
+  ) {
+    this.sessions = new SessionCache(config.sessionCacheTtlMs);
+  }
 
   /** Creates the user and opens their wallet, in one transaction. */
   async register(input: Registration): Promise<RegisteredUser> {
@@ -100,10 +105,17 @@ export class AuthService {
   }
 
   async authenticate(token: string): Promise<AuthenticatedUser | undefined> {
-    return findSessionUser(this.db, hashToken(token));
+    const tokenHash = hashToken(token);
+    const key = Buffer.from(tokenHash).toString('base64');
+    const cached = this.sessions.get(key);
+    if (cached) return cached;
+    const live = await findSessionUser(this.db, tokenHash);
+    if (live) this.sessions.set(key, live.user, live.expiresAt);
+    return live?.user;
   }
 
   async logout(sessionId: bigint): Promise<void> {
+    this.sessions.evictSession(sessionId);
     await revokeSession(this.db, sessionId);
   }
 }

@@ -25,6 +25,11 @@ export interface AuthenticatedUser {
   readonly walletAccountId: bigint | null;
 }
 
+export interface LiveSession {
+  readonly user: AuthenticatedUser;
+  readonly expiresAt: Date;
+}
+
 /**
  * The one lookup behind every authenticated request: a live session of an
  * active user, with what GET /api/me needs. Served by sessions_token_hash_idx.
@@ -32,7 +37,7 @@ export interface AuthenticatedUser {
 export async function findSessionUser(
   db: Executor,
   tokenHash: Uint8Array,
-): Promise<AuthenticatedUser | undefined> {
+): Promise<LiveSession | undefined> {
   const row = await db
     .selectFrom('sessions as s')
     .innerJoin('users as u', 'u.id', 's.user_id')
@@ -46,6 +51,7 @@ export async function findSessionUser(
       'u.first_name',
       'u.last_name',
       'w.id as wallet_account_id',
+      's.expires_at',
     ])
     .where('s.token_hash', '=', tokenHash)
     .where('s.revoked_at', 'is', null)
@@ -54,12 +60,15 @@ export async function findSessionUser(
     .executeTakeFirst();
   if (!row) return undefined;
   return {
-    sessionId: row.session_id,
-    userId: row.user_id,
-    email: row.email,
-    firstName: row.first_name,
-    lastName: row.last_name,
-    walletAccountId: row.wallet_account_id,
+    user: {
+      sessionId: row.session_id,
+      userId: row.user_id,
+      email: row.email,
+      firstName: row.first_name,
+      lastName: row.last_name,
+      walletAccountId: row.wallet_account_id,
+    },
+    expiresAt: row.expires_at,
   };
 }
 
