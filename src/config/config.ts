@@ -9,6 +9,9 @@ export type DatabaseConfig =
   | {
       readonly engine: 'postgres';
       readonly url: string;
+      /** Connections in the pool, and how long a request waits for one before 503. */
+      readonly poolMax?: number;
+      readonly connectTimeoutMs?: number;
       /** Direct connection for migrations; PgBouncer in transaction mode cannot hold their lock. */
       readonly migrationUrl: string;
     };
@@ -145,7 +148,15 @@ function databaseConfig(env: NodeJS.ProcessEnv, problems: string[]): DatabaseCon
   const migrationUrl = env.MIGRATION_DATABASE_URL?.trim() || url;
   checkPostgresUrl(url, 'DATABASE_URL', problems);
   if (migrationUrl !== url) checkPostgresUrl(migrationUrl, 'MIGRATION_DATABASE_URL', problems);
-  return Object.freeze({ engine: 'postgres', url, migrationUrl });
+  const poolMax = integerIn(env.DB_POOL_MAX ?? '10', 1, 1000, 'DB_POOL_MAX', problems);
+  const connectTimeoutMs = integerIn(
+    env.DB_CONNECT_TIMEOUT_MS ?? '5000',
+    1,
+    600_000,
+    'DB_CONNECT_TIMEOUT_MS',
+    problems,
+  );
+  return Object.freeze({ engine: 'postgres', url, migrationUrl, poolMax, connectTimeoutMs });
 }
 
 function checkPostgresUrl(value: string, name: string, problems: string[]): void {

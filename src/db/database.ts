@@ -51,7 +51,12 @@ export async function openDatabase(
     return fromPglite(await openPgliteFolder(config.dataDir), `PGlite in ${config.dataDir}`);
   }
   const url = options.forMigrations ? config.migrationUrl : config.url;
-  const pool = createPostgresPool({ url, onError: options.onPoolError });
+  const pool = createPostgresPool({
+    url,
+    onError: options.onPoolError,
+    ...(config.poolMax ? { max: config.poolMax } : {}),
+    ...(config.connectTimeoutMs ? { connectionTimeoutMillis: config.connectTimeoutMs } : {}),
+  });
   const db = new Kysely<DB>({ dialect: createPostgresDialect(pool), log: tallyQuery });
   return {
     db,

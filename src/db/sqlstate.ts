@@ -31,6 +31,14 @@ export function isDatabaseError(error: unknown): error is DatabaseErrorLike {
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
 
+/**
+ * True when every pooled connection stayed busy past the acquire timeout.
+ * node-postgres gives this error no code, so its fixed message is the signal.
+ */
+export function isPoolExhausted(error: unknown): boolean {
+  return error instanceof Error && error.message === 'timeout exceeded when trying to connect';
+}
+
 /** True when the database cannot be reached right now: retrying later may work. */
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { DomainError, RateLimitedError, type DomainErrorKind } from '../domain/errors.js';
-import { isDatabaseUnavailable } from '../db/sqlstate.js';
+import { isDatabaseUnavailable, isPoolExhausted } from '../db/sqlstate.js';
 
 const STATUS_BY_KIND: Record<DomainErrorKind, number> = {
   invalid: 400,
@@ -35,6 +35,13 @@ export function registerErrorHandling(app: FastifyInstance): void {
     const fastifyError = error as FastifyError;
     if (fastifyError.validation) {
       return reply.status(400).send(body('validation_failed', fastifyError.message));
+    }
+    if (isPoolExhausted(error)) {
+      request.log.warn('no database connection free within the acquire timeout');
+      return reply
+        .status(503)
+        .header('retry-after', '1')
+        .send(body('database_busy', 'Every database connection is busy; try again shortly'));
     }
     if (isDatabaseUnavailable(error)) {
       request.log.warn({ err: error }, 'database unavailable');

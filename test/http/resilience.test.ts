@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { openDatabase, type Database } from '../../src/db/database.js';
+import { describeOnServer, serverEngine, type TestDatabase } from '../support/databases.js';
 import { buildTestApp, errorCode } from '../support/api.js';
 
 describe('when the database cannot be reached', () => {
@@ -34,5 +35,44 @@ describe('when the database cannot be reached', () => {
     assert.equal(ready.statusCode, 503);
     assert.equal(ready.json<{ databaseReachable: boolean }>().databaseReachable, false);
     assert.equal((await app.inject({ method: 'GET', url: '/api/health' })).statusCode, 200);
+  });
+});
+
+describeOnServer('when every pooled connection is busy', () => {
+  let template: TestDatabase;
+  let database: Database;
+  let app: FastifyInstance;
+  before(async () => {
+    template = await serverEngine.create();
+    const url = template.url ?? '';
+    database = await openDatabase({
+      engine: 'postgres',
+      url,
+      migrationUrl: url,
+      poolMax: 1,
+      connectTimeoutMs: 200,
+    });
+    app = await buildTestApp(database);
+  });
+  after(async () => {
+    await app.close();
+    await database.close();
+    await template.close();
+  });
+
+  it('answers 503 database_busy after the acquire timeout, then serves again once a connection frees', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const holder = database.db.transaction().execute(() => held);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const started = Date.now();
+    const busy = await app.inject({ method: 'GET', url: '/api/chamas' });
+    assert.equal(busy.statusCode, 503);
+    assert.equal(errorCode(busy), 'database_busy');
+    assert.equal(busy.headers['retry-after'], '1');
+    assert.ok(Date.now() - started < 2_000, 'it did not hang');
+    release();
+    await holder;
+    assert.equal((await app.inject({ method: 'GET', url: '/api/chamas' })).statusCode, 200);
   });
 });
