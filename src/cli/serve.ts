@@ -44,7 +44,8 @@ async function serve(options: { migrate: boolean }): Promise<void> {
       process.once('SIGINT', stop);
     });
     clearInterval(purge);
-    await app.close();
+    await closeWithin(app, config.shutdownTimeoutMs);
+    process.stdout.write('Stopped cleanly\n');
   } finally {
     await database.close();
   }
@@ -67,4 +68,30 @@ function scheduleIdempotencyPurge(
   }, HOUR_MS);
   timer.unref();
   return timer;
+}
+
+/**
+ * Stops taking new connections and lets requests in flight finish; any still
+ * running after `timeoutMs` have their connections closed so the process can
+ * exit (the database pool closes after).
+ */
+async function closeWithin(app: FastifyInstance, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+  });
+  const closing = app.close().then(() => 'closed' as const);
+  // A keep-alive connection whose request finishes after close() began is
+  // idle only from then on: keep sweeping so it does not hold the exit.
+  const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
+  const outcome = await Promise.race([closing, deadline]);
+  clearInterval(sweep);
+  if (outcome === 'timeout') {
+    process.stdout.write(
+      `Requests still running after ${timeoutMs} ms; closing their connections\n`,
+    );
+    app.server.closeAllConnections();
+    await closing;
+  }
+  clearTimeout(timer);
 }

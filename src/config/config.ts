@@ -12,6 +12,11 @@ export type DatabaseConfig =
       /** Connections in the pool, and how long a request waits for one before 503. */
       readonly poolMax?: number;
       readonly connectTimeoutMs?: number;
+      /** An idle connection closes after this long; every connection after its lifetime (like CONN_MAX_AGE). */
+      readonly poolIdleMs?: number;
+      readonly poolMaxLifetimeSeconds?: number;
+      /** PostgreSQL cancels any statement running longer (0: no limit). */
+      readonly statementTimeoutMs?: number;
       /** Direct connection for migrations; PgBouncer in transaction mode cannot hold their lock. */
       readonly migrationUrl: string;
     };
@@ -40,6 +45,8 @@ export interface Config {
   readonly idempotencyRetentionHours: number;
   /** A migrations folder other than the built-in one (for tooling and tests). */
   readonly migrationsDir: string | undefined;
+  /** On SIGTERM, how long requests in flight may take to finish. */
+  readonly shutdownTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -133,6 +140,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     database,
     auth,
     idempotencyRetentionHours,
+    shutdownTimeoutMs: integerIn(
+      env.SHUTDOWN_TIMEOUT_MS ?? '10000',
+      0,
+      600_000,
+      'SHUTDOWN_TIMEOUT_MS',
+      problems,
+    ),
     migrationsDir: env.CHAMAHUB_MIGRATIONS_DIR?.trim()
       ? path.resolve(env.CHAMAHUB_MIGRATIONS_DIR.trim())
       : undefined,
@@ -156,7 +170,37 @@ function databaseConfig(env: NodeJS.ProcessEnv, problems: string[]): DatabaseCon
     'DB_CONNECT_TIMEOUT_MS',
     problems,
   );
-  return Object.freeze({ engine: 'postgres', url, migrationUrl, poolMax, connectTimeoutMs });
+  const poolIdleMs = integerIn(
+    env.DB_POOL_IDLE_MS ?? '10000',
+    0,
+    3_600_000,
+    'DB_POOL_IDLE_MS',
+    problems,
+  );
+  const poolMaxLifetimeSeconds = integerIn(
+    env.DB_POOL_MAX_LIFETIME_S ?? '600',
+    0,
+    86_400,
+    'DB_POOL_MAX_LIFETIME_S',
+    problems,
+  );
+  const statementTimeoutMs = integerIn(
+    env.DB_STATEMENT_TIMEOUT_MS ?? '30000',
+    0,
+    3_600_000,
+    'DB_STATEMENT_TIMEOUT_MS',
+    problems,
+  );
+  return Object.freeze({
+    engine: 'postgres',
+    url,
+    migrationUrl,
+    poolMax,
+    connectTimeoutMs,
+    poolIdleMs,
+    poolMaxLifetimeSeconds,
+    statementTimeoutMs,
+  });
 }
 
 function checkPostgresUrl(value: string, name: string, problems: string[]): void {

@@ -22,7 +22,16 @@ export interface Database {
    * none of it does (PostgreSQL's DDL is transactional too).
    */
   bulkLoad<T>(work: (session: BulkSession) => Promise<T>): Promise<T>;
+  /** Connection pool figures, on the server engine. */
+  pool?: () => PoolFigures;
   close(): Promise<void>;
+}
+
+export interface PoolFigures {
+  readonly total: number;
+  readonly idle: number;
+  readonly waiting: number;
+  readonly max: number;
 }
 
 /** One database session inside one transaction, for bulk loads. */
@@ -56,6 +65,11 @@ export async function openDatabase(
     onError: options.onPoolError,
     ...(config.poolMax ? { max: config.poolMax } : {}),
     ...(config.connectTimeoutMs ? { connectionTimeoutMillis: config.connectTimeoutMs } : {}),
+    ...(config.poolIdleMs !== undefined ? { idleTimeoutMillis: config.poolIdleMs } : {}),
+    ...(config.poolMaxLifetimeSeconds !== undefined
+      ? { maxLifetimeSeconds: config.poolMaxLifetimeSeconds }
+      : {}),
+    ...(config.statementTimeoutMs ? { statementTimeoutMs: config.statementTimeoutMs } : {}),
   });
   const db = new Kysely<DB>({ dialect: createPostgresDialect(pool), log: tallyQuery });
   return {
@@ -63,6 +77,12 @@ export async function openDatabase(
     engine: 'postgres',
     location: `PostgreSQL at ${describeUrl(url)}`,
     bulkLoad: (work) => bulkLoadOnServer(pool, work),
+    pool: () => ({
+      total: pool.totalCount,
+      idle: pool.idleCount,
+      waiting: pool.waitingCount,
+      max: pool.options.max,
+    }),
     close: () => db.destroy(),
   };
 }

@@ -53,6 +53,7 @@ export async function buildApp({ config, database }: AppDependencies): Promise<F
   await app.register(healthRoutes, {
     db: database.db,
     engine: database.engine,
+    pool: database.pool,
     shippedMigrations: (
       await readMigrationFiles(config.migrationsDir ?? BUILT_IN_MIGRATIONS_DIR)
     ).map((file) => file.name),

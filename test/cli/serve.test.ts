@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
 import { describeOnServer, serverEngine, type TestDatabase } from '../support/databases.js';
 import { cliEnv, exitOf, runCli, startCli, waitForOutput } from '../support/cli.js';
 
@@ -97,5 +98,36 @@ describeOnServer('chamahub serve on a PostgreSQL server', () => {
       server.kill('SIGTERM');
     }
     assert.equal(await exitOf(server), 0);
+  });
+});
+
+describeOnServer('chamahub serve stops gracefully', () => {
+  let database: TestDatabase;
+  before(async () => {
+    database = await serverEngine.create();
+  });
+  after(async () => {
+    await database.close();
+  });
+
+  it('finishes a request in flight on SIGTERM, closes the pool and exits 0', async () => {
+    const server = startCli(['serve'], cliEnv({ DATABASE_URL: database.url ?? '', PORT: '0' }));
+    const [, address = ''] = await waitForOutput(server, LISTENING);
+    // Hold a lock so the next request waits inside the database.
+    const locker = new pg.Client({ connectionString: database.url });
+    await locker.connect();
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE chamas IN ACCESS EXCLUSIVE MODE');
+    const inFlight = fetch(`${address}/api/chamas`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    server.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await locker.query('ROLLBACK');
+    await locker.end();
+    const response = await inFlight;
+    assert.equal(response.status, 200);
+    const stoppedAt = Date.now();
+    assert.equal(await exitOf(server), 0);
+    assert.ok(Date.now() - stoppedAt < 5_000, 'it did not wait for the shutdown bound');
   });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import { openDatabase, type Database } from '../../src/db/database.js';
 import { describeOnServer, serverEngine, type TestDatabase } from '../support/databases.js';
 import { buildTestApp, errorCode } from '../support/api.js';
@@ -51,6 +52,7 @@ describeOnServer('when every pooled connection is busy', () => {
       migrationUrl: url,
       poolMax: 1,
       connectTimeoutMs: 200,
+      statementTimeoutMs: 1500,
     });
     app = await buildTestApp(database);
   });
@@ -58,6 +60,20 @@ describeOnServer('when every pooled connection is busy', () => {
     await app.close();
     await database.close();
     await template.close();
+  });
+
+  it('shows pool figures in readiness and sets the statement timeout on every connection', async () => {
+    const ready = await app.inject({ method: 'GET', url: '/api/health/ready' });
+    assert.equal(ready.statusCode, 200);
+    const pool = ready.json<{
+      pool: { max: number; total: number; idle: number; waiting: number };
+    }>().pool;
+    assert.equal(pool.max, 1);
+    assert.equal(pool.waiting, 0);
+    const timeout = await sql<{ statement_timeout: string }>`SHOW statement_timeout`.execute(
+      database.db,
+    );
+    assert.equal(timeout.rows[0]?.statement_timeout, '1500ms');
   });
 
   it('answers 503 database_busy after the acquire timeout, then serves again once a connection frees', async () => {

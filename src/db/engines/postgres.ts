@@ -19,6 +19,9 @@ export interface PostgresPoolOptions {
   readonly max?: number;
   /** How long a request may wait for a connection before it gets 503. */
   readonly connectionTimeoutMillis?: number;
+  readonly idleTimeoutMillis?: number;
+  readonly maxLifetimeSeconds?: number;
+  readonly statementTimeoutMs?: number;
   readonly applicationName?: string;
   readonly onError?: (error: Error) => void;
 }
@@ -28,6 +31,10 @@ export function createPostgresPool(options: PostgresPoolOptions): pg.Pool {
     connectionString: options.url,
     max: options.max ?? 10,
     connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5_000,
+    idleTimeoutMillis: options.idleTimeoutMillis ?? 10_000,
+    maxLifetimeSeconds: options.maxLifetimeSeconds ?? 600,
+    // Sent once when each connection opens, so nothing per request.
+    ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
     application_name: options.applicationName ?? 'chamahub',
     types,
   });

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AnyKysely } from '../../db/schema.js';
+import type { PoolFigures } from '../../db/database.js';
 import { checkReadiness } from '../../db/readiness.js';
 
 const Readiness = Type.Object({
@@ -10,12 +11,21 @@ const Readiness = Type.Object({
   appliedMigrations: Type.Integer(),
   pendingMigrations: Type.Array(Type.String()),
   problem: Type.Optional(Type.String()),
+  pool: Type.Optional(
+    Type.Object({
+      total: Type.Integer(),
+      idle: Type.Integer(),
+      waiting: Type.Integer(),
+      max: Type.Integer(),
+    }),
+  ),
 });
 
 export interface HealthRoutesOptions {
   readonly db: AnyKysely;
   readonly engine: string;
   readonly shippedMigrations: readonly string[];
+  readonly pool?: (() => PoolFigures) | undefined;
 }
 
 export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = async (
@@ -50,6 +60,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
         appliedMigrations: readiness.appliedMigrations,
         pendingMigrations: [...readiness.pendingMigrations],
         ...(readiness.problem ? { problem: readiness.problem } : {}),
+        ...(options.pool ? { pool: options.pool() } : {}),
       });
     },
   );
