@@ -185,7 +185,8 @@ function databaseConfig(env: NodeJS.ProcessEnv, problems: string[]): DatabaseCon
     problems,
   );
   const statementTimeoutMs = integerIn(
-    env.DB_STATEMENT_TIMEOUT_MS ?? '30000',
+    // Off by default: it travels as a startup parameter, which PgBouncer refuses.
+    env.DB_STATEMENT_TIMEOUT_MS ?? '0',
     0,
     3_600_000,
     'DB_STATEMENT_TIMEOUT_MS',

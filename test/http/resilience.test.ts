@@ -3,7 +3,13 @@ import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { openDatabase, type Database } from '../../src/db/database.js';
-import { describeOnServer, serverEngine, type TestDatabase } from '../support/databases.js';
+import { loadConfig } from '../../src/config/config.js';
+import {
+  describeOnServer,
+  pgbouncerEngine,
+  serverEngine,
+  type TestDatabase,
+} from '../support/databases.js';
 import { buildTestApp, errorCode } from '../support/api.js';
 
 describe('when the database cannot be reached', () => {
@@ -90,5 +96,23 @@ describeOnServer('when every pooled connection is busy', () => {
     release();
     await holder;
     assert.equal((await app.inject({ method: 'GET', url: '/api/chamas' })).statusCode, 200);
+  });
+});
+
+describe('behind PgBouncer in transaction pooling mode', { skip: pgbouncerEngine.skip }, () => {
+  it('connects with the default configuration (no startup parameter PgBouncer refuses)', async () => {
+    const probe = await pgbouncerEngine.create();
+    try {
+      const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: probe.url ?? '' });
+      const database = await openDatabase(config.database);
+      try {
+        const result = await sql<{ one: number }>`SELECT 1 AS one`.execute(database.db);
+        assert.equal(result.rows[0]?.one, 1);
+      } finally {
+        await database.close();
+      }
+    } finally {
+      await probe.close();
+    }
   });
 });

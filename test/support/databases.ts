@@ -18,6 +18,7 @@ import {
   BUILT_IN_MIGRATIONS_DIR as MIGRATIONS_DIR,
   migrateToLatest,
 } from '../../src/db/migrator/index.js';
+import { pgbouncerUnavailable, startPgBouncer, type PgBouncer } from './pgbouncer.js';
 import { probeServer, redactUrl, SERVER_URL } from './server-probe.js';
 
 export { SERVER_URL };
@@ -30,7 +31,8 @@ export interface TestDatabase extends Database {
 }
 
 export interface TestEngine {
-  readonly name: Engine;
+  /** What the suite title shows: pglite, postgres, or postgres via pgbouncer. */
+  readonly name: Engine | 'postgres via pgbouncer';
   /** false when the engine can be used, else why it is skipped. */
   readonly skip: string | false;
   create(options?: { migrated?: boolean }): Promise<TestDatabase>;
@@ -59,7 +61,39 @@ export const serverEngine: TestEngine = {
   create: createServerDatabase,
 };
 
+const bouncerProblem = serverProblem ? undefined : await pgbouncerUnavailable();
+if (bouncerProblem && IN_CI) throw new Error(`CI=true but ${bouncerProblem}`);
+let bouncer: Promise<PgBouncer> | undefined;
+
+/**
+ * The server behind a real PgBouncer in transaction pooling mode: the app's
+ * connections go through it; creating the database and migrating go direct.
+ */
+export const pgbouncerEngine: TestEngine = {
+  name: 'postgres via pgbouncer',
+  skip: serverEngine.skip || (bouncerProblem ?? false),
+  async create(options = {}) {
+    const direct = await createServerDatabase(options);
+    bouncer ??= startPgBouncer(SERVER_URL);
+    const url = (await bouncer).through(direct.url ?? '');
+    const pooled = await openDatabase({ engine: 'postgres', url, migrationUrl: direct.url ?? url });
+    return {
+      ...pooled,
+      url,
+      close: async () => {
+        await pooled.close();
+        await direct.close();
+      },
+    };
+  },
+};
+after(async () => {
+  if (bouncer) await (await bouncer).stop();
+});
+
 export const ENGINES: readonly TestEngine[] = [pgliteEngine, serverEngine];
+/** The API runs on all three, PgBouncer included. */
+export const API_ENGINES: readonly TestEngine[] = [pgliteEngine, serverEngine, pgbouncerEngine];
 
 /**
  * Declares the same suite once per engine. `body` receives a getter for the
@@ -68,9 +102,9 @@ export const ENGINES: readonly TestEngine[] = [pgliteEngine, serverEngine];
 export function describeEachEngine(
   title: string,
   body: (database: () => TestDatabase, engine: TestEngine) => void,
-  options: { migrated?: boolean } = {},
+  options: { migrated?: boolean; engines?: readonly TestEngine[] } = {},
 ): void {
-  for (const engine of ENGINES) {
+  for (const engine of options.engines ?? ENGINES) {
     describe(`${title} [${engine.name}]`, { skip: engine.skip }, () => {
       let database: TestDatabase | undefined;
       before(async () => {
