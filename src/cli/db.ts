@@ -3,6 +3,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig, type Config } from '../config/config.js';
 import { openDatabase, type Database } from '../db/database.js';
 import { findDrift } from '../db/migrator/drift.js';
+import { assertDirectConnection } from '../db/pooler-detection.js';
 import {
   BUILT_IN_MIGRATIONS_DIR,
   MigrationError,
@@ -131,6 +132,9 @@ async function withMigrator<T>(work: (migrator: Migrator, database: Database) =>
   const config = loadConfig();
   const database = await openDatabase(config.database, { forMigrations: true });
   try {
+    if (config.database.engine === 'postgres') {
+      await assertDirectConnection(database.db, config.database.migrationUrl);
+    }
     const migrator = new Migrator(database.db, { dir: migrationsDir(config), log: print });
     return await work(migrator, database);
   } finally {

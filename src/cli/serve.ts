@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../config/config.js';
+import { loadConfig, type DatabaseConfig } from '../config/config.js';
 import type { FastifyInstance } from 'fastify';
 import { openDatabase, type Database } from '../db/database.js';
 import { IdempotencyService } from '../domain/idempotency/idempotency-service.js';
 import { migrateDatabase } from '../db/migrator/index.js';
+import { assertDirectConnection, detectPooler } from '../db/pooler-detection.js';
 import { buildApp } from '../http/app.js';
 import { runCommand } from './run-command.js';
 
@@ -24,7 +25,11 @@ async function serve(options: { migrate: boolean }): Promise<void> {
     onPoolError: (error) => process.stderr.write(`database connection error: ${error.message}\n`),
   });
   try {
+    const behindPooler = await reportPooler(config.database, database);
     if (options.migrate) {
+      if (behindPooler && config.database.engine === 'postgres') {
+        await assertMigrationConnection(config.database);
+      }
       await migrateDatabase(config.database, database, {
         ...(config.migrationsDir ? { dir: config.migrationsDir } : {}),
         log: (line) => process.stdout.write(`${line}\n`),
@@ -94,4 +99,29 @@ async function closeWithin(app: FastifyInstance, timeoutMs: number): Promise<voi
     await closing;
   }
   clearTimeout(timer);
+}
+
+/** Says whether a pooler sits in front of the server, and what would break through it. */
+async function reportPooler(config: DatabaseConfig, database: Database): Promise<boolean> {
+  if (config.engine !== 'postgres') return false;
+  const pooler = await detectPooler(database.db, config);
+  if (!pooler.behindPooler) return false;
+  process.stdout.write(
+    `Connection pooler detected: ${pooler.version ?? 'PgBouncer (version not visible to this user)'} ` +
+      `on port ${pooler.urlPort}, in front of PostgreSQL on port ${pooler.serverPort}; ` +
+      'ChamaHub keeps no session state, so transaction pooling is safe\n',
+  );
+  for (const warning of pooler.warnings) process.stdout.write(`WARNING: ${warning}\n`);
+  return true;
+}
+
+async function assertMigrationConnection(
+  config: Extract<DatabaseConfig, { engine: 'postgres' }>,
+): Promise<void> {
+  const direct = await openDatabase(config, { forMigrations: true });
+  try {
+    await assertDirectConnection(direct.db, config.migrationUrl);
+  } finally {
+    await direct.close();
+  }
 }

@@ -5,7 +5,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { describeOnServer, serverEngine, type TestDatabase } from '../support/databases.js';
+import {
+  describeOnServer,
+  pgbouncerEngine,
+  SERVER_URL,
+  serverEngine,
+  type TestDatabase,
+} from '../support/databases.js';
 import { cliEnv, exitOf, runCli, startCli, waitForOutput } from '../support/cli.js';
 
 const LISTENING = /ChamaHub listening on (http:\/\/\S+) \(database: ([^)]+)\)/;
@@ -129,5 +135,45 @@ describeOnServer('chamahub serve stops gracefully', () => {
     const stoppedAt = Date.now();
     assert.equal(await exitOf(server), 0);
     assert.ok(Date.now() - stoppedAt < 5_000, 'it did not wait for the shutdown bound');
+  });
+});
+
+describe('chamahub behind PgBouncer', { skip: pgbouncerEngine.skip }, () => {
+  let database: TestDatabase;
+  before(async () => {
+    database = await pgbouncerEngine.create({ migrated: false });
+  });
+  after(async () => {
+    await database.close();
+  });
+
+  it('refuses to migrate through the pooler, naming the fix', async () => {
+    const refused = await runCli(['db', 'migrate'], cliEnv({ DATABASE_URL: database.url ?? '' }));
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /goes through a connection pooler.*MIGRATION_DATABASE_URL/);
+  });
+
+  it('detects the pooler, migrates over the direct URL and serves through PgBouncer', async () => {
+    const directUrl = new URL(database.url ?? '');
+    directUrl.port = new URL(SERVER_URL).port || '5432';
+    const server = startCli(
+      ['serve'],
+      cliEnv({
+        DATABASE_URL: database.url ?? '',
+        MIGRATION_DATABASE_URL: directUrl.toString(),
+        PORT: '0',
+      }),
+    );
+    try {
+      const [, address = ''] = await waitForOutput(
+        server,
+        /Connection pooler detected: [^\n]* in front of PostgreSQL[\s\S]*ChamaHub listening on (http:\/\/\S+)/,
+      );
+      const ready = await fetch(`${address}/api/health/ready`);
+      assert.equal(ready.status, 200);
+    } finally {
+      server.kill('SIGTERM');
+    }
+    assert.equal(await exitOf(server), 0);
   });
 });
