@@ -251,20 +251,16 @@ async function lint(name?: string): Promise<void> {
 }
 
 async function seed(options: { scale: number; seed: number; force?: boolean }): Promise<void> {
-  const config = loadConfig();
-  const database = await openDatabase(config.database, { forMigrations: true });
-  try {
+  await withMigrator(async (migrator, database) => {
     print(`Seeding ${database.location}`);
-    await new Migrator(database.db, { dir: migrationsDir(config), log: print }).migrate();
+    await migrator.migrate();
     await seedDatabase(database, {
       scale: options.scale,
       seed: options.seed,
       force: options.force ?? false,
       log: print,
     });
-  } finally {
-    await database.close();
-  }
+  });
 }
 
 async function check(): Promise<void> {

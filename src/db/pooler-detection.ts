@@ -24,9 +24,7 @@ export async function detectPooler(
   config: Extract<DatabaseConfig, { engine: 'postgres' }>,
 ): Promise<PoolerReport> {
   const url = new URL(config.url);
-  const urlPort = Number(url.port || 5432);
-  const result = await sql<{ port: number | null }>`SELECT inet_server_port() AS port`.execute(db);
-  const serverPort = result.rows[0]?.port ?? urlPort;
+  const { urlPort, serverPort } = await ports(db, config.url);
   const behindPooler = serverPort !== urlPort;
   if (!behindPooler) return { behindPooler, urlPort, serverPort, warnings: [] };
 
@@ -68,9 +66,7 @@ async function pgbouncerVersion(url: URL): Promise<string | undefined> {
 
 /** Migrations hold a session lock: refuse a connection that goes through a pooler. */
 export async function assertDirectConnection(db: AnyKysely, url: string): Promise<void> {
-  const urlPort = Number(new URL(url).port || 5432);
-  const result = await sql<{ port: number | null }>`SELECT inet_server_port() AS port`.execute(db);
-  const serverPort = result.rows[0]?.port ?? urlPort;
+  const { urlPort, serverPort } = await ports(db, url);
   if (serverPort !== urlPort) {
     throw new MigrationError(
       `The migration connection goes through a connection pooler (port ${urlPort}, PostgreSQL on ` +
@@ -78,4 +74,11 @@ export async function assertDirectConnection(db: AnyKysely, url: string): Promis
         'direct connection to PostgreSQL.',
     );
   }
+}
+
+/** The port in the URL, and the port PostgreSQL itself listens on. */
+async function ports(db: AnyKysely, url: string): Promise<{ urlPort: number; serverPort: number }> {
+  const urlPort = Number(new URL(url).port || 5432);
+  const result = await sql<{ port: number | null }>`SELECT inet_server_port() AS port`.execute(db);
+  return { urlPort, serverPort: result.rows[0]?.port ?? urlPort };
 }

@@ -9,12 +9,6 @@ export interface QueryTally {
 
 const current = new AsyncLocalStorage<QueryTally>();
 
-/** Runs `work` with a fresh tally that every query inside it adds to. */
-export function countQueries<T>(work: () => T): { tally: QueryTally; result: T } {
-  const tally: QueryTally = { statements: 0, databaseMs: 0 };
-  return { tally, result: current.run(tally, work) };
-}
-
 /** Starts a tally for the rest of the current asynchronous context (a Fastify request). */
 export function startTally(): QueryTally {
   const tally: QueryTally = { statements: 0, databaseMs: 0 };

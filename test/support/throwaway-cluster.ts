@@ -21,16 +21,6 @@ export interface ThrowawayCluster {
   remove(): Promise<void>;
 }
 
-/** Why throwaway clusters cannot be made here, or undefined when they can. */
-export async function clusterUnavailable(): Promise<string | undefined> {
-  try {
-    await binDir();
-    return undefined;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
-}
-
 async function binDir(): Promise<string> {
   const versions = (await readdir('/usr/lib/postgresql').catch(() => [])).sort();
   const latest = versions.at(-1);

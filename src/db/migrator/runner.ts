@@ -199,10 +199,7 @@ export class Migrator {
    */
   private async reconcile(db: AnyKysely, files: MigrationFile[]): Promise<AppliedMigration[]> {
     let history = await readHistory(db);
-    const replacedBy = new Map<string, MigrationFile>();
-    for (const file of files) {
-      for (const name of (await file.load()).replaces ?? []) replacedBy.set(name, file);
-    }
+    const replaced = await replacedNames(files);
     for (const file of files) {
       const replaces = (await file.load()).replaces ?? [];
       if (replaces.length === 0 || history.some((row) => row.name === file.name)) continue;
@@ -226,7 +223,7 @@ export class Migrator {
     for (const row of history) {
       const file = files.find((candidate) => candidate.name === row.name);
       if (!file) {
-        if (replacedBy.has(row.name)) continue;
+        if (replaced.has(row.name)) continue;
         throw new MigrationError(
           `Migration ${row.name} is applied but its file is missing from ${this.dir}`,
         );
