@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
+import { positiveInteger, positiveNumber, wholeNumber } from './arguments.js';
 import { loadConfig, type Config } from '../config/config.js';
 import { openDatabase, type Database } from '../db/database.js';
 import { findDrift } from '../db/migrator/drift.js';
@@ -18,8 +19,8 @@ import { scaffoldMigration } from '../db/migrator/scaffold.js';
 import { squashMigrations } from '../db/migrator/squash.js';
 import { seedDatabase } from '../ops/seed/seed.js';
 import { ExitCode, runCommand } from './run-command.js';
-
-const print = (line = '') => process.stdout.write(`${line}\n`);
+import { registerStatsCommand } from './db-stats.js';
+import { print } from './session.js';
 
 export function registerDbCommands(program: Command): void {
   const db = program
@@ -88,31 +89,13 @@ export function registerDbCommands(program: Command): void {
     .option('--force', 'replace whatever the database holds')
     .action(runCommand(seed));
 
+  registerStatsCommand(db);
+
   db.command('check')
     .description(
       "Compare the live database's schema with what the migrations build, and report drift.",
     )
     .action(runCommand(check));
-}
-
-function positiveInteger(value: string): number {
-  const parsed = Number(value);
-  if (!/^\d+$/.test(value) || parsed < 1)
-    throw new InvalidArgumentError('a whole number from 1 up');
-  return parsed;
-}
-
-function positiveNumber(value: string): number {
-  const parsed = Number(value);
-  if (!/^\d+(\.\d+)?$/.test(value) || parsed <= 0 || parsed > 100) {
-    throw new InvalidArgumentError('a number above 0, at most 100');
-  }
-  return parsed;
-}
-
-function wholeNumber(value: string): number {
-  if (!/^\d{1,9}$/.test(value)) throw new InvalidArgumentError('a whole number');
-  return Number(value);
 }
 
 function migrationsDir(config: Config): string {

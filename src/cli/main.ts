@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { registerDbCommands } from './db.js';
+import { registerPgBouncerCommands } from './pgbouncer.js';
 import { registerServeCommand } from './serve.js';
 
 const program = new Command('chamahub')
@@ -10,5 +11,12 @@ const program = new Command('chamahub')
 
 registerServeCommand(program);
 registerDbCommands(program);
+registerPgBouncerCommands(program);
+
+// `chamahub db stats | head` closes the pipe early: that is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
 
 await program.parseAsync(process.argv);

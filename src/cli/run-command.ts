@@ -8,6 +8,11 @@ import { SeedRefusedError } from '../ops/seed/seed.js';
 /** Exit codes: 0 success, 1 the work failed, 2 bad usage or configuration. */
 export const ExitCode = { ok: 0, failed: 1, usage: 2 } as const;
 
+/** The command was used wrongly: bad flags, or the wrong engine for it. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
 /**
  * Runs a CLI action and turns every expected failure into one readable line
  * on stderr and an exit code. Stack traces are for bugs only.
@@ -27,7 +32,9 @@ export function runCommand<Args extends unknown[]>(
 }
 
 function describeFailure(error: unknown): { message: string; code: number } {
-  if (error instanceof ConfigError) return { message: error.message, code: ExitCode.usage };
+  if (error instanceof ConfigError || error instanceof UsageError) {
+    return { message: error.message, code: ExitCode.usage };
+  }
   if (error instanceof MigrationFailedError && isDatabaseUnavailable(error.cause)) {
     return describeFailure(error.cause);
   }

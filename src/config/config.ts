@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 
 export type RuntimeEnv = 'development' | 'test' | 'production';
@@ -15,11 +16,33 @@ export type DatabaseConfig =
       /** An idle connection closes after this long; every connection after its lifetime (like CONN_MAX_AGE). */
       readonly poolIdleMs?: number;
       readonly poolMaxLifetimeSeconds?: number;
+      /** A connection closes after this many uses (0: never); 1 turns pooling off. */
+      readonly poolMaxUses?: number;
       /** PostgreSQL cancels any statement running longer (0: no limit). */
       readonly statementTimeoutMs?: number;
+      /** TLS to the server, from sslmode/sslrootcert in the URL or DB_SSL_MODE/DB_SSL_ROOT_CERT. */
+      readonly ssl?: SslConfig;
       /** Direct connection for migrations; PgBouncer in transaction mode cannot hold their lock. */
       readonly migrationUrl: string;
     };
+
+export type SslMode = 'disable' | 'require' | 'verify-ca' | 'verify-full';
+export const SSL_MODES: readonly SslMode[] = ['disable', 'require', 'verify-ca', 'verify-full'];
+
+export interface SslConfig {
+  readonly mode: SslMode;
+  /** PEM file of the certificate authority that signed the server's certificate. */
+  readonly rootCertPath?: string;
+}
+
+export interface BackupConfig {
+  /** Where `db backup` writes and `db backups` looks. */
+  readonly dir: string;
+  /** A cron expression; when set, `serve` backs up, verifies and prunes on it. */
+  readonly schedule: string | undefined;
+  readonly keepDays: number;
+  readonly keepLast: number;
+}
 
 export interface AuthConfig {
   /** How long a sign-in token stays valid. */
@@ -47,6 +70,9 @@ export interface Config {
   readonly migrationsDir: string | undefined;
   /** On SIGTERM, how long requests in flight may take to finish. */
   readonly shutdownTimeoutMs: number;
+  /** Bearer token for the /api/admin endpoints; unset turns them off. */
+  readonly adminToken: string | undefined;
+  readonly backup: BackupConfig;
 }
 
 export class ConfigError extends Error {
@@ -130,8 +156,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems,
   );
 
+  const adminToken = env.ADMIN_TOKEN?.trim() || undefined;
+  if (adminToken !== undefined && adminToken.length < 32) {
+    problems.push('ADMIN_TOKEN must be at least 32 characters (make one with `chamahub secret`)');
+  }
+  const backup = backupConfig(env, problems);
+  const shutdownTimeoutMs = integerIn(
+    env.SHUTDOWN_TIMEOUT_MS ?? '10000',
+    0,
+    600_000,
+    'SHUTDOWN_TIMEOUT_MS',
+    problems,
+  );
+
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
+    adminToken,
+    backup,
     env: runtimeEnv,
     host,
     port,
@@ -140,13 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     database,
     auth,
     idempotencyRetentionHours,
-    shutdownTimeoutMs: integerIn(
-      env.SHUTDOWN_TIMEOUT_MS ?? '10000',
-      0,
-      600_000,
-      'SHUTDOWN_TIMEOUT_MS',
-      problems,
-    ),
+    shutdownTimeoutMs,
     migrationsDir: env.CHAMAHUB_MIGRATIONS_DIR?.trim()
       ? path.resolve(env.CHAMAHUB_MIGRATIONS_DIR.trim())
       : undefined,
@@ -162,7 +197,20 @@ function databaseConfig(env: NodeJS.ProcessEnv, problems: string[]): DatabaseCon
   const migrationUrl = env.MIGRATION_DATABASE_URL?.trim() || url;
   checkPostgresUrl(url, 'DATABASE_URL', problems);
   if (migrationUrl !== url) checkPostgresUrl(migrationUrl, 'MIGRATION_DATABASE_URL', problems);
-  const poolMax = integerIn(env.DB_POOL_MAX ?? '10', 1, 1000, 'DB_POOL_MAX', problems);
+  const poolMax = integerIn(
+    env.DB_POOL_MAX ?? String(defaultPoolMax()),
+    1,
+    1000,
+    'DB_POOL_MAX',
+    problems,
+  );
+  const poolMaxUses = integerIn(
+    env.DB_POOL_MAX_USES ?? '0',
+    0,
+    1_000_000,
+    'DB_POOL_MAX_USES',
+    problems,
+  );
   const connectTimeoutMs = integerIn(
     env.DB_CONNECT_TIMEOUT_MS ?? '5000',
     1,
@@ -201,6 +249,47 @@ function databaseConfig(env: NodeJS.ProcessEnv, problems: string[]): DatabaseCon
     poolIdleMs,
     poolMaxLifetimeSeconds,
     statementTimeoutMs,
+    poolMaxUses,
+    ssl: sslConfig(url, env, problems),
+  });
+}
+
+/** The guide's pool formula: workers × 2 + spare, with one worker per CPU core. */
+export function defaultPoolMax(cores = availableParallelism(), spare = 5): number {
+  return cores * 2 + spare;
+}
+
+function sslConfig(url: string, env: NodeJS.ProcessEnv, problems: string[]): SslConfig {
+  let fromUrl: URLSearchParams;
+  try {
+    fromUrl = new URL(url).searchParams;
+  } catch {
+    fromUrl = new URLSearchParams();
+  }
+  const rawMode = fromUrl.get('sslmode') ?? env.DB_SSL_MODE?.trim() ?? 'disable';
+  const mode = oneOf(rawMode, SSL_MODES, 'sslmode (DATABASE_URL or DB_SSL_MODE)', problems);
+  const rootCertPath = fromUrl.get('sslrootcert') ?? env.DB_SSL_ROOT_CERT?.trim() ?? undefined;
+  if ((mode === 'verify-ca' || mode === 'verify-full') && !rootCertPath) {
+    problems.push(`sslmode=${mode} needs the CA certificate: set sslrootcert or DB_SSL_ROOT_CERT`);
+  }
+  return Object.freeze({
+    mode,
+    ...(rootCertPath ? { rootCertPath: path.resolve(rootCertPath) } : {}),
+  });
+}
+
+function backupConfig(env: NodeJS.ProcessEnv, problems: string[]): BackupConfig {
+  const schedule = env.BACKUP_SCHEDULE?.trim() || undefined;
+  if (schedule !== undefined && schedule.split(/\s+/).length !== 5) {
+    problems.push(
+      `BACKUP_SCHEDULE must be a cron expression of five fields, e.g. "30 2 * * *"; got "${schedule}"`,
+    );
+  }
+  return Object.freeze({
+    dir: path.resolve(env.BACKUP_DIR?.trim() || 'backups'),
+    schedule,
+    keepDays: integerIn(env.BACKUP_KEEP_DAYS ?? '30', 1, 3650, 'BACKUP_KEEP_DAYS', problems),
+    keepLast: integerIn(env.BACKUP_KEEP_LAST ?? '7', 1, 1000, 'BACKUP_KEEP_LAST', problems),
   });
 }
 

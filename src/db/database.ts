@@ -70,6 +70,8 @@ export async function openDatabase(
       ? { maxLifetimeSeconds: config.poolMaxLifetimeSeconds }
       : {}),
     ...(config.statementTimeoutMs ? { statementTimeoutMs: config.statementTimeoutMs } : {}),
+    ...(config.poolMaxUses ? { maxUses: config.poolMaxUses } : {}),
+    ...(config.ssl ? { ssl: config.ssl } : {}),
   });
   const db = new Kysely<DB>({ dialect: createPostgresDialect(pool), log: tallyQuery });
   return {

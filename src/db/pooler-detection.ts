@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { sql } from 'kysely';
-import type { DatabaseConfig } from '../config/config.js';
+import type { DatabaseConfig, SslConfig } from '../config/config.js';
+import { connectionConfig } from './engines/postgres.js';
 import { MigrationError } from './migrator/errors.js';
 import type { AnyKysely } from './schema.js';
 
@@ -41,15 +42,15 @@ export async function detectPooler(
         "and use ALTER ROLE ... SET statement_timeout = '30s' instead",
     );
   }
-  const version = await pgbouncerVersion(url);
+  const version = await pgbouncerVersion(url, config.ssl);
   return { behindPooler, urlPort, serverPort, warnings, ...(version ? { version } : {}) };
 }
 
-async function pgbouncerVersion(url: URL): Promise<string | undefined> {
+async function pgbouncerVersion(url: URL, ssl?: SslConfig): Promise<string | undefined> {
   const admin = new URL(url);
   admin.pathname = '/pgbouncer';
   const client = new pg.Client({
-    connectionString: admin.toString(),
+    ...connectionConfig(admin.toString(), ssl),
     connectionTimeoutMillis: 2_000,
   });
   try {

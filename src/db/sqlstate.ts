@@ -7,6 +7,9 @@ export const SqlState = {
   serializationFailure: '40001',
   deadlockDetected: '40P01',
   undefinedTable: '42P01',
+  undefinedObject: '42704',
+  insufficientPrivilege: '42501',
+  invalidCatalogName: '3D000',
   adminShutdown: '57P01',
   crashShutdown: '57P02',
   cannotConnectNow: '57P03',
@@ -67,4 +70,9 @@ export function isUniqueViolation(error: unknown, constraint: string): boolean {
     error.code === SqlState.uniqueViolation &&
     error.constraint === constraint
   );
+}
+
+/** The connected role lacks a privilege (reading pg_authid, creating a role…). */
+export function isInsufficientPrivilege(error: unknown): boolean {
+  return isDatabaseError(error) && error.code === SqlState.insufficientPrivilege;
 }

@@ -6,6 +6,7 @@ import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import { BUILT_IN_MIGRATIONS_DIR, readMigrationFiles } from '../db/migrator/index.js';
 import { registerErrorHandling } from './error-handler.js';
+import { adminRoutes } from './routes/admin.js';
 import { authRoutes } from './routes/auth.js';
 import { chamaRoutes } from './routes/chamas.js';
 import { healthRoutes } from './routes/health.js';
@@ -17,7 +18,8 @@ import { createServices } from './services.js';
 import { validatorCompiler } from './validation.js';
 
 export interface AppDependencies {
-  readonly config: Pick<Config, 'logLevel' | 'auth' | 'trustProxy' | 'migrationsDir'>;
+  readonly config: Pick<Config, 'logLevel' | 'auth' | 'trustProxy' | 'migrationsDir'> &
+    Partial<Pick<Config, 'adminToken'>>;
   readonly database: Database;
 }
 
@@ -62,5 +64,6 @@ export async function buildApp({ config, database }: AppDependencies): Promise<F
   await app.register(chamaRoutes, { services });
   await app.register(memberRoutes, { services });
   await app.register(moneyRoutes, { services });
+  await app.register(adminRoutes, { database, adminToken: config.adminToken });
   return app;
 }

@@ -1,7 +1,8 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { AuthService } from '../domain/auth/auth-service.js';
 import type { AuthenticatedUser } from '../domain/auth/session-repository.js';
-import { unauthenticated } from '../domain/errors.js';
+import { forbidden, unauthenticated } from '../domain/errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -28,4 +29,26 @@ export function requireCaller(auth: AuthService) {
 export function callerOf(request: FastifyRequest): AuthenticatedUser {
   if (!request.caller) throw unauthenticated('unauthenticated', 'Sign in first');
   return request.caller;
+}
+
+/**
+ * A preHandler for operator endpoints: the bearer token must equal
+ * ADMIN_TOKEN. Compared as digests in constant time, so timing tells nothing.
+ */
+export function requireAdmin(adminToken: string | undefined) {
+  const expected = adminToken ? digest(adminToken) : undefined;
+  return async (request: FastifyRequest): Promise<void> => {
+    if (!expected) {
+      throw forbidden('admin_disabled', 'Admin endpoints are off: set ADMIN_TOKEN to use them');
+    }
+    const presented = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1];
+    if (!presented || !timingSafeEqual(digest(presented), expected)) {
+      throw unauthenticated('admin_token_required', 'Send Authorization: Bearer <ADMIN_TOKEN>');
+    }
+    return Promise.resolve();
+  };
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
 }

@@ -3,12 +3,13 @@
  * the test server, on a free port, for as long as a test process needs it.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chmod, chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { renderPgBouncerIni, renderUserlist } from '../../src/ops/pgbouncer/pgbouncer-config.js';
 import { freePort } from './free-port.js';
 
 const run = promisify(execFile);
@@ -43,44 +44,23 @@ export async function startPgBouncer(serverUrl: string): Promise<PgBouncer> {
   const port = await freePort();
   const dir = await mkdtemp(path.join(tmpdir(), 'chamahub-pgbouncer-'));
   const user = decodeURIComponent(server.username || 'postgres');
-  await writeFile(path.join(dir, 'userlist.txt'), `"${user}" ""\n`);
+  await writeFile(path.join(dir, 'userlist.txt'), renderUserlist(user, ''));
   await writeFile(
     path.join(dir, 'pgbouncer.ini'),
-    [
-      '[databases]',
-      `* = host=${server.hostname} port=${server.port || '5432'}`,
-      '[pgbouncer]',
-      'listen_addr = 127.0.0.1',
-      `listen_port = ${port}`,
-      'unix_socket_dir =',
-      'auth_type = trust',
-      `auth_file = ${path.join(dir, 'userlist.txt')}`,
-      'pool_mode = transaction',
-      'max_client_conn = 500',
-      'default_pool_size = 20',
-      'ignore_startup_parameters = extra_float_digits',
-      `logfile = ${path.join(dir, 'pgbouncer.log')}`,
-      '',
-    ].join('\n'),
+    renderPgBouncerIni({
+      serverUrl,
+      listenAddr: '127.0.0.1',
+      listenPort: port,
+      defaultPoolSize: 20,
+      maxClientConn: 500,
+      auth: 'trust',
+      authFile: path.join(dir, 'userlist.txt'),
+      logFile: path.join(dir, 'pgbouncer.log'),
+      user,
+      anyDatabase: true,
+    }),
   );
-  // PgBouncer will not run as root; it switches to the postgres user itself.
-  const asRoot = process.getuid?.() === 0;
-  if (asRoot) {
-    const { stdout: uid } = await run('id', ['-u', 'postgres']);
-    const { stdout: gid } = await run('id', ['-g', 'postgres']);
-    await chown(dir, Number(uid.trim()), Number(gid.trim()));
-    await chmod(dir, 0o755);
-  }
-  const child: ChildProcess = spawn(
-    'pgbouncer',
-    [...(asRoot ? ['-u', 'postgres'] : []), path.join(dir, 'pgbouncer.ini')],
-    { stdio: 'ignore' },
-  );
-  for (let attempt = 0; attempt < 100 && !(await accepting(port)); attempt++) await sleep(50);
-  if (!(await accepting(port))) {
-    child.kill('SIGKILL');
-    throw new Error(`PgBouncer did not start; see ${path.join(dir, 'pgbouncer.log')}`);
-  }
+  const bouncer = await runPgBouncer(path.join(dir, 'pgbouncer.ini'), port, dir);
   return {
     through(url: string) {
       const routed = new URL(url);
@@ -89,11 +69,46 @@ export async function startPgBouncer(serverUrl: string): Promise<PgBouncer> {
       return routed.toString();
     },
     async stop() {
+      await bouncer.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Runs PgBouncer on a configuration file until stop(). The folder holding its
+ * files is handed to the postgres user when running as root, since PgBouncer
+ * refuses root and switches to that user itself.
+ */
+export async function runPgBouncer(
+  iniPath: string,
+  port: number,
+  dir: string,
+): Promise<{ stop(): Promise<void> }> {
+  // PgBouncer will not run as root; it switches to the postgres user itself.
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) {
+    const { stdout: uid } = await run('id', ['-u', 'postgres']);
+    const { stdout: gid } = await run('id', ['-g', 'postgres']);
+    for (const file of [dir, ...(await readdir(dir)).map((name) => path.join(dir, name))]) {
+      await chown(file, Number(uid.trim()), Number(gid.trim()));
+    }
+    await chmod(dir, 0o755);
+  }
+  const child: ChildProcess = spawn('pgbouncer', [...(asRoot ? ['-u', 'postgres'] : []), iniPath], {
+    stdio: 'ignore',
+  });
+  for (let attempt = 0; attempt < 100 && !(await accepting(port)); attempt++) await sleep(50);
+  if (!(await accepting(port))) {
+    child.kill('SIGKILL');
+    throw new Error(`PgBouncer did not start; see ${path.join(dir, 'pgbouncer.log')}`);
+  }
+  return {
+    async stop() {
       child.kill('SIGTERM');
       await new Promise((resolve) =>
         child.exitCode === null ? child.once('exit', resolve) : resolve(null),
       );
-      await rm(dir, { recursive: true, force: true });
     },
   };
 }
