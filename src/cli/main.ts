@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerDbCommands } from './db.js';
 import { registerPgBouncerCommands } from './pgbouncer.js';
+import { registerSecretCommand } from './secret.js';
 import { registerServeCommand } from './serve.js';
 
 const program = new Command('chamahub')
@@ -12,6 +13,7 @@ const program = new Command('chamahub')
 registerServeCommand(program);
 registerDbCommands(program);
 registerPgBouncerCommands(program);
+registerSecretCommand(program);
 
 // `chamahub db stats | head` closes the pipe early: that is not an error.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

@@ -1,7 +1,7 @@
 import { ConfigError } from '../config/config.js';
 import { DataFolderInUseError } from '../db/engines/pglite.js';
 import { MigrationError, MigrationFailedError } from '../db/migrator/index.js';
-import { isDatabaseUnavailable } from '../db/sqlstate.js';
+import { isDatabaseUnavailable, isTlsRefusal } from '../db/sqlstate.js';
 import { DomainError } from '../domain/errors.js';
 import { SeedRefusedError } from '../ops/seed/seed.js';
 
@@ -46,6 +46,14 @@ function describeFailure(error: unknown): { message: string; code: number } {
     return { message: error.message, code: ExitCode.failed };
   }
   if (error instanceof DomainError) return { message: error.message, code: ExitCode.failed };
+  if (isTlsRefusal(error)) {
+    return {
+      message:
+        `the database server's TLS certificate was refused (${error.message}). Check sslrootcert ` +
+        '(or DB_SSL_ROOT_CERT) names the authority that signed it, and that the host in DATABASE_URL is one the certificate names.',
+      code: ExitCode.failed,
+    };
+  }
   if (isDatabaseUnavailable(error)) {
     const detail = error instanceof Error ? error.message : String(error);
     return {

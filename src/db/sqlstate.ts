@@ -76,3 +76,17 @@ export function isUniqueViolation(error: unknown, constraint: string): boolean {
 export function isInsufficientPrivilege(error: unknown): boolean {
   return isDatabaseError(error) && error.code === SqlState.insufficientPrivilege;
 }
+
+const TLS_REFUSALS = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** The client refused the server's certificate (wrong authority, wrong host name, expired). */
+export function isTlsRefusal(error: unknown): error is Error & { code: string } {
+  return error instanceof Error && TLS_REFUSALS.has((error as { code?: string }).code ?? '');
+}
