@@ -17,6 +17,7 @@ import { Command } from 'commander';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { openDatabase, type Database } from '../src/db/database.js';
+import { startPgBouncer } from '../test/support/pgbouncer.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const MAIN = path.join(ROOT, 'dist', 'cli', 'main.js');
@@ -36,6 +37,7 @@ interface Options {
   duration: number;
   clients: number[];
   only?: string[];
+  pooling: boolean;
 }
 
 const program = new Command('bench')
@@ -50,6 +52,10 @@ const program = new Command('bench')
   .option('--duration <seconds>', 'seconds per point (default 10; 2 with --quick)')
   .option('--clients <list>', 'client counts (default 1,16,64; 1,16 with --quick)')
   .option('--only <ids>', 'endpoints to run, e.g. B1,B3')
+  .option(
+    '--no-pooling',
+    'skip the pooling comparison (new connection vs pooled, direct vs PgBouncer)',
+  )
   .parse();
 const raw = program.opts<Record<string, string | boolean | undefined>>();
 const quick = raw.quick === true;
@@ -62,6 +68,7 @@ const options: Options = {
     .split(',')
     .map(Number),
   ...(typeof raw.only === 'string' ? { only: raw.only.split(',') } : {}),
+  pooling: raw.pooling !== false,
 };
 
 interface Fixtures {
@@ -179,11 +186,14 @@ async function loadFixtures(): Promise<Fixtures> {
   }
 }
 
-async function startServer(): Promise<{ child: ChildProcess; url: string }> {
+async function startServer(
+  extraEnv: Record<string, string> = {},
+): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [MAIN, 'serve', '--no-migrate'], {
     env: {
       ...process.env,
       ...databaseEnv(),
+      ...extraEnv,
       NODE_ENV: 'production',
       PORT: '0',
       LOG_LEVEL: 'warn',
@@ -402,6 +412,68 @@ function printTable(points: Point[]): void {
   for (const row of rows) log(`| ${row.join(' | ')} |`);
 }
 
+async function stopServer(server: { child: ChildProcess }): Promise<void> {
+  server.child.kill('SIGTERM');
+  await new Promise((resolve) => server.child.once('exit', resolve));
+}
+
+interface PoolingPoint {
+  setup: string;
+  clients: number;
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+/**
+ * What pooling is worth, on B1 (one statement per request): the same server
+ * opening a new connection for every request (DB_POOL_MAX_USES=1) against its
+ * pool, and its pool direct against the same pool through PgBouncer.
+ */
+async function comparePooling(
+  fixtures: Fixtures,
+  tokens: Map<number, string>,
+): Promise<PoolingPoint[]> {
+  const directUrl = databaseEnv().DATABASE_URL ?? '';
+  const bouncer = await startPgBouncer(directUrl);
+  const setups: { setup: string; env: Record<string, string> }[] = [
+    { setup: 'direct, pooled', env: {} },
+    { setup: 'direct, new connection per request', env: { DB_POOL_MAX_USES: '1' } },
+    {
+      setup: 'through PgBouncer (transaction mode), pooled',
+      env: { DATABASE_URL: bouncer.through(directUrl), MIGRATION_DATABASE_URL: directUrl },
+    },
+  ];
+  const points: PoolingPoint[] = [];
+  try {
+    for (const { setup, env } of setups) {
+      const server = await startServer(env);
+      try {
+        const b1 = endpoints(fixtures, tokens).B1;
+        if (!b1) throw new Error('no B1 endpoint');
+        for (const clients of options.clients.filter((n) => n > 1)) {
+          const point = await measure(server.url, server.child.pid ?? 0, 'B1', b1, clients);
+          log(
+            `  ${setup}, ${clients} clients: ${point.requestsPerSecond} req/s, p99 ${point.p99} ms`,
+          );
+          points.push({ setup, clients, ...pick(point) });
+        }
+      } finally {
+        await stopServer(server);
+      }
+    }
+  } finally {
+    await bouncer.stop();
+  }
+  return points;
+}
+
+function pick(point: Point) {
+  const { requestsPerSecond, p50, p99, errors } = point;
+  return { requestsPerSecond, p50, p99, errors };
+}
+
 async function main(): Promise<void> {
   log(
     `ChamaHub benchmark: engine ${options.engine}, scale ${options.scale}, ${options.duration} s per point, clients ${options.clients.join('/')}`,
@@ -435,15 +507,32 @@ async function main(): Promise<void> {
     }
     log('');
     printTable(points);
+    let pooling: PoolingPoint[] = [];
+    if (options.pooling && options.engine === 'postgres') {
+      await stopServer(server);
+      log('\nPooling comparison (B1):');
+      pooling = await comparePooling(fixtures, tokens);
+      log('');
+      log('| setup | clients | req/s | p50 ms | p99 ms | errors |');
+      log('|---|---|---|---|---|---|');
+      for (const point of pooling) {
+        log(
+          `| ${point.setup} | ${point.clients} | ${point.requestsPerSecond} | ${point.p50} | ${point.p99} | ${point.errors} |`,
+        );
+      }
+    }
     const resultsDir = path.join(ROOT, 'bench', 'results');
     mkdirSync(resultsDir, { recursive: true });
     const file = path.join(
       resultsDir,
       `${new Date().toISOString().replace(/[:.]/g, '-')}-${options.engine}.json`,
     );
-    writeFileSync(file, JSON.stringify({ options, points }, null, 2));
+    writeFileSync(file, JSON.stringify({ options, points, pooling }, null, 2));
     log(`\nWrote ${path.relative(ROOT, file)}`);
-    const failed = points.filter((point) => point.errors > 0);
+    const failed = [
+      ...points,
+      ...pooling.map((point) => ({ ...point, endpoint: point.setup })),
+    ].filter((point) => point.errors > 0);
     if (failed.length > 0) {
       log(
         `Unexpected errors at: ${failed.map((point) => `${point.endpoint}@${point.clients}`).join(', ')}`,
@@ -451,8 +540,7 @@ async function main(): Promise<void> {
       process.exitCode = 1;
     }
   } finally {
-    server.child.kill('SIGTERM');
-    await new Promise((resolve) => server.child.once('exit', resolve));
+    if (server.child.exitCode === null) await stopServer(server);
   }
 }
 

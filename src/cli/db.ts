@@ -19,6 +19,7 @@ import { scaffoldMigration } from '../db/migrator/scaffold.js';
 import { squashMigrations } from '../db/migrator/squash.js';
 import { seedDatabase } from '../ops/seed/seed.js';
 import { ExitCode, runCommand } from './run-command.js';
+import { registerBackupCommands } from './db-backup.js';
 import { registerHealthCommands } from './db-health.js';
 import { registerStatsCommand } from './db-stats.js';
 import { print } from './session.js';
@@ -92,6 +93,7 @@ export function registerDbCommands(program: Command): void {
 
   registerStatsCommand(db);
   registerHealthCommands(db);
+  registerBackupCommands(db);
 
   db.command('check')
     .description(

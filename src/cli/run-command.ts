@@ -3,6 +3,8 @@ import { DataFolderInUseError } from '../db/engines/pglite.js';
 import { MigrationError, MigrationFailedError } from '../db/migrator/index.js';
 import { isDatabaseUnavailable, isTlsRefusal } from '../db/sqlstate.js';
 import { DomainError } from '../domain/errors.js';
+import { BackupError } from '../ops/backup/manifest.js';
+import { ToolError } from '../ops/backup/pg-tools.js';
 import { SeedRefusedError } from '../ops/seed/seed.js';
 
 /** Exit codes: 0 success, 1 the work failed, 2 bad usage or configuration. */
@@ -41,7 +43,9 @@ function describeFailure(error: unknown): { message: string; code: number } {
   if (
     error instanceof DataFolderInUseError ||
     error instanceof MigrationError ||
-    error instanceof SeedRefusedError
+    error instanceof SeedRefusedError ||
+    error instanceof BackupError ||
+    error instanceof ToolError
   ) {
     return { message: error.message, code: ExitCode.failed };
   }

@@ -6,6 +6,7 @@ import { IdempotencyService } from '../domain/idempotency/idempotency-service.js
 import { migrateDatabase } from '../db/migrator/index.js';
 import { assertDirectConnection, detectPooler } from '../db/pooler-detection.js';
 import { buildApp } from '../http/app.js';
+import { runBackupRoutine, scheduleBackups } from '../ops/backup/schedule.js';
 import { runCommand } from './run-command.js';
 
 export function registerServeCommand(program: Command): void {
@@ -39,6 +40,14 @@ async function serve(options: { migrate: boolean }): Promise<void> {
     const address = await app.listen({ host: config.host, port: config.port });
     process.stdout.write(`ChamaHub listening on ${address} (database: ${database.location})\n`);
     const purge = scheduleIdempotencyPurge(app, database, config.idempotencyRetentionHours);
+    const backupLog = (line: string) => app.log.info(line);
+    const backups = config.backup.schedule
+      ? scheduleBackups(
+          config.backup.schedule,
+          () => runBackupRoutine(database, config, backupLog),
+          backupLog,
+        )
+      : undefined;
 
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {
@@ -49,6 +58,7 @@ async function serve(options: { migrate: boolean }): Promise<void> {
       process.once('SIGINT', stop);
     });
     clearInterval(purge);
+    backups?.stop();
     await closeWithin(app, config.shutdownTimeoutMs);
     process.stdout.write('Stopped cleanly\n');
   } finally {

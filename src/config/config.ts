@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
+import { Cron } from 'croner';
 
 export type RuntimeEnv = 'development' | 'test' | 'production';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -280,9 +281,9 @@ function sslConfig(url: string, env: NodeJS.ProcessEnv, problems: string[]): Ssl
 
 function backupConfig(env: NodeJS.ProcessEnv, problems: string[]): BackupConfig {
   const schedule = env.BACKUP_SCHEDULE?.trim() || undefined;
-  if (schedule !== undefined && schedule.split(/\s+/).length !== 5) {
+  if (schedule !== undefined && !isCronExpression(schedule)) {
     problems.push(
-      `BACKUP_SCHEDULE must be a cron expression of five fields, e.g. "30 2 * * *"; got "${schedule}"`,
+      `BACKUP_SCHEDULE must be a cron expression, e.g. "30 2 * * *" (02:30 every day); got "${schedule}"`,
     );
   }
   return Object.freeze({
@@ -336,4 +337,13 @@ function booleanFlag(value: string, name: string, problems: string[]): boolean {
 function nonEmpty(value: string, name: string, problems: string[]): string {
   if (value.trim() === '') problems.push(`${name} must not be empty`);
   return value.trim();
+}
+
+function isCronExpression(value: string): boolean {
+  try {
+    new Cron(value, { paused: true }).stop();
+    return true;
+  } catch {
+    return false;
+  }
 }

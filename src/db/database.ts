@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Kysely } from 'kysely';
 import type pg from 'pg';
+import type { PGlite } from '@electric-sql/pglite';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { DatabaseConfig } from '../config/config.js';
 import { openPgliteFolder, openPgliteInMemory, type OpenedPglite } from './engines/pglite.js';
@@ -22,6 +23,8 @@ export interface Database {
    * none of it does (PostgreSQL's DDL is transactional too).
    */
   bulkLoad<T>(work: (session: BulkSession) => Promise<T>): Promise<T>;
+  /** The PGlite instance, on the embedded engine (for its own pg_dump). */
+  readonly embedded?: PGlite;
   /** Connection pool figures, on the server engine. */
   pool?: () => PoolFigures;
   close(): Promise<void>;
@@ -100,6 +103,7 @@ function fromPglite(opened: OpenedPglite, location: string): Database {
     db,
     engine: 'pglite',
     location,
+    embedded: opened.pglite,
     bulkLoad: (work) =>
       opened.pglite.transaction((tx) =>
         work({
