@@ -354,7 +354,7 @@ function requireServer(config: Config) {
 async function pitrSetup(options: { archiveDir: string; apply?: boolean }): Promise<void> {
   const settings = archivingSettings(options.archiveDir);
   print('# Continuous archiving (postgresql.conf):');
-  for (const [name, value] of settings) print(`${name} = '${value}'`);
+  for (const [name, value] of settings) print(`${name} = '${value.replace(/'/g, "''")}'`);
   if (!options.apply) {
     print(
       `\nThe folder must exist and be writable by the server's user. Apply with --apply, then restart PostgreSQL.`,

@@ -34,7 +34,7 @@ export function archivingSettings(archiveDir: string): [string, string][] {
     ['wal_level', 'replica'],
     ['archive_mode', 'on'],
     // Never overwrite a segment already archived: that would hide a second server writing here.
-    ['archive_command', `test ! -f '${dir}/%f' && cp '%p' '${dir}/%f'`],
+    ['archive_command', `test ! -f "${dir}/%f" && cp "%p" "${dir}/%f"`],
     ['archive_timeout', '60'],
   ];
 }

@@ -32,7 +32,11 @@ describe('backup retention', () => {
   it('removes what is older than keep-days, beyond the newest keep-last', () => {
     const backups = [1, 5, 29, 31, 45, 60].map((days) => backupTakenDaysAgo(days));
     const decision = decidePrune(backups, { keepDays: 30, keepLast: 2 }, NOW);
-    assert.deepEqual(names(decision.remove), ['chamahub-31d.dump', 'chamahub-45d.dump', 'chamahub-60d.dump']);
+    assert.deepEqual(names(decision.remove), [
+      'chamahub-31d.dump',
+      'chamahub-45d.dump',
+      'chamahub-60d.dump',
+    ]);
   });
 
   it('keeps the newest keep-last even when all are old', () => {
@@ -52,7 +56,8 @@ describe('backup retention', () => {
     assert.deepEqual(names(decision.remove), ['chamahub-120d.dump']);
     assert.ok(
       decision.keep.some(
-        (kept) => kept.manifest.name === 'chamahub-90d.dump' && kept.why === 'the newest verified backup',
+        (kept) =>
+          kept.manifest.name === 'chamahub-90d.dump' && kept.why === 'the newest verified backup',
       ),
     );
   });
