@@ -444,6 +444,8 @@ async function comparePooling(
       setup: 'through PgBouncer (transaction mode), pooled',
       env: { DATABASE_URL: bouncer.through(directUrl), MIGRATION_DATABASE_URL: directUrl },
     },
+    // The servers above run with the production default, QUERY_INSPECTOR=off.
+    { setup: 'direct, pooled, QUERY_INSPECTOR=all', env: { QUERY_INSPECTOR: 'all' } },
   ];
   const points: PoolingPoint[] = [];
   try {
@@ -510,7 +512,7 @@ async function main(): Promise<void> {
     let pooling: PoolingPoint[] = [];
     if (options.pooling && options.engine === 'postgres') {
       await stopServer(server);
-      log('\nPooling comparison (B1):');
+      log('\nPooling and query inspector comparison (B1):');
       pooling = await comparePooling(fixtures, tokens);
       log('');
       log('| setup | clients | req/s | p50 ms | p99 ms | errors |');

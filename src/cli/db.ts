@@ -20,6 +20,7 @@ import { squashMigrations } from '../db/migrator/squash.js';
 import { seedDatabase } from '../ops/seed/seed.js';
 import { ExitCode, runCommand } from './run-command.js';
 import { registerBackupCommands } from './db-backup.js';
+import { registerExplainCommands } from './db-explain.js';
 import { registerHealthCommands } from './db-health.js';
 import { registerStatsCommand } from './db-stats.js';
 import { print } from './session.js';
@@ -94,6 +95,7 @@ export function registerDbCommands(program: Command): void {
   registerStatsCommand(db);
   registerHealthCommands(db);
   registerBackupCommands(db);
+  registerExplainCommands(db);
 
   db.command('check')
     .description(

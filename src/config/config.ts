@@ -36,6 +36,16 @@ export interface SslConfig {
   readonly rootCertPath?: string;
 }
 
+export type InspectorMode = 'off' | 'sample' | 'all';
+
+export interface InspectorConfig {
+  /** Which requests keep their SQL for N+1 checks and the /_inspector page. */
+  readonly mode: InspectorMode;
+  readonly sampleRate: number;
+  /** Statements at least this slow are logged with their request. */
+  readonly slowQueryMs: number;
+}
+
 export interface BackupConfig {
   /** Where `db backup` writes and `db backups` looks. */
   readonly dir: string;
@@ -71,6 +81,7 @@ export interface Config {
   readonly migrationsDir: string | undefined;
   /** On SIGTERM, how long requests in flight may take to finish. */
   readonly shutdownTimeoutMs: number;
+  readonly inspector: InspectorConfig;
   /** Bearer token for the /api/admin endpoints; unset turns them off. */
   readonly adminToken: string | undefined;
   readonly backup: BackupConfig;
@@ -162,6 +173,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push('ADMIN_TOKEN must be at least 32 characters (make one with `chamahub secret`)');
   }
   const backup = backupConfig(env, problems);
+  const inspector: InspectorConfig = Object.freeze({
+    mode: oneOf(
+      env.QUERY_INSPECTOR ?? (runtimeEnv === 'production' ? 'off' : 'all'),
+      ['off', 'sample', 'all'] as const,
+      'QUERY_INSPECTOR',
+      problems,
+    ),
+    sampleRate: shareOf(
+      env.QUERY_INSPECTOR_SAMPLE_RATE ?? '0.01',
+      'QUERY_INSPECTOR_SAMPLE_RATE',
+      problems,
+    ),
+    slowQueryMs: integerIn(env.SLOW_QUERY_MS ?? '100', 0, 600_000, 'SLOW_QUERY_MS', problems),
+  });
   const shutdownTimeoutMs = integerIn(
     env.SHUTDOWN_TIMEOUT_MS ?? '10000',
     0,
@@ -174,6 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return Object.freeze({
     adminToken,
     backup,
+    inspector,
     env: runtimeEnv,
     host,
     port,
@@ -346,4 +372,13 @@ function isCronExpression(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+function shareOf(value: string, name: string, problems: string[]): number {
+  const parsed = Number(value);
+  if (!/^\d*\.?\d+$/.test(value) || parsed <= 0 || parsed > 1) {
+    problems.push(`${name} must be a share above 0, at most 1 (0.01 is 1 %); got "${value}"`);
+    return 1;
+  }
+  return parsed;
 }

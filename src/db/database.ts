@@ -7,7 +7,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { DatabaseConfig } from '../config/config.js';
 import { openPgliteFolder, openPgliteInMemory, type OpenedPglite } from './engines/pglite.js';
 import { createPostgresDialect, createPostgresPool } from './engines/postgres.js';
-import { tallyQuery } from './query-counter.js';
+import { inspecting } from './inspector/inspecting-dialect.js';
 import type { DB } from './schema.js';
 
 export type Engine = 'pglite' | 'postgres';
@@ -76,7 +76,7 @@ export async function openDatabase(
     ...(config.poolMaxUses ? { maxUses: config.poolMaxUses } : {}),
     ...(config.ssl ? { ssl: config.ssl } : {}),
   });
-  const db = new Kysely<DB>({ dialect: createPostgresDialect(pool), log: tallyQuery });
+  const db = new Kysely<DB>({ dialect: inspecting(createPostgresDialect(pool)) });
   return {
     db,
     engine: 'postgres',
@@ -98,7 +98,7 @@ export async function openInMemoryDatabase(): Promise<Database> {
 }
 
 function fromPglite(opened: OpenedPglite, location: string): Database {
-  const db = new Kysely<DB>({ dialect: opened.dialect, log: tallyQuery });
+  const db = new Kysely<DB>({ dialect: inspecting(opened.dialect) });
   return {
     db,
     engine: 'pglite',

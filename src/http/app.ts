@@ -12,21 +12,32 @@ import { chamaRoutes } from './routes/chamas.js';
 import { healthRoutes } from './routes/health.js';
 import { memberRoutes } from './routes/members.js';
 import { moneyRoutes } from './routes/money.js';
-import { registerQueryHeaders } from './query-headers.js';
+import { InspectorStore } from './inspector/inspector-store.js';
+import { registerRequestInspection } from './inspector/request-inspection.js';
+import { inspectorRoutes } from './routes/inspector.js';
 import { ErrorResponse } from './schemas.js';
 import { createServices } from './services.js';
 import { validatorCompiler } from './validation.js';
 
 export interface AppDependencies {
-  readonly config: Pick<Config, 'logLevel' | 'auth' | 'trustProxy' | 'migrationsDir'> &
+  readonly config: Pick<
+    Config,
+    'logLevel' | 'auth' | 'trustProxy' | 'migrationsDir' | 'env' | 'inspector'
+  > &
     Partial<Pick<Config, 'adminToken'>>;
+  /** Where log lines go (stdout by default); tests read them. */
+  readonly logStream?: NodeJS.WritableStream;
   readonly database: Database;
 }
 
 /** Builds the HTTP application; `serve` listens with it, tests drive it with inject(). */
-export async function buildApp({ config, database }: AppDependencies): Promise<FastifyInstance> {
+export async function buildApp({
+  config,
+  database,
+  logStream,
+}: AppDependencies): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: { level: config.logLevel },
+    logger: { level: config.logLevel, ...(logStream ? { stream: logStream } : {}) },
     trustProxy: config.trustProxy,
     bodyLimit: 64 * 1024,
     requestTimeout: 30_000,
@@ -34,7 +45,12 @@ export async function buildApp({ config, database }: AppDependencies): Promise<F
   app.setValidatorCompiler(validatorCompiler);
 
   registerErrorHandling(app);
-  registerQueryHeaders(app);
+  const inspectorStore = new InspectorStore();
+  registerRequestInspection(app, {
+    ...config.inspector,
+    store: inspectorStore,
+    exposeProblems: config.env === 'test',
+  });
   app.addSchema(ErrorResponse);
   await app.register(swagger, {
     openapi: {
@@ -65,5 +81,11 @@ export async function buildApp({ config, database }: AppDependencies): Promise<F
   await app.register(memberRoutes, { services });
   await app.register(moneyRoutes, { services });
   await app.register(adminRoutes, { database, adminToken: config.adminToken });
+  await app.register(inspectorRoutes, {
+    db: database.db,
+    store: inspectorStore,
+    env: config.env,
+    adminToken: config.adminToken,
+  });
   return app;
 }

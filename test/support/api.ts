@@ -10,8 +10,45 @@ export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({ NODE_ENV: 'test', ...env });
 }
 
-export function buildTestApp(database: Database, env: Record<string, string> = {}) {
-  return buildApp({ config: testConfig(env), database });
+export interface TestAppOptions {
+  /** Why this app may run duplicate or N+1 SQL; without it such a request fails its test. */
+  readonly allowQueryProblems?: string;
+  readonly logStream?: NodeJS.WritableStream;
+}
+
+/**
+ * The real app on a test database. A request whose SQL repeats itself (the
+ * same statement twice, or one shape five times: an N+1 loop), or exceeds its
+ * route's query budget, makes inject() throw, so the test fails at that call.
+ */
+export async function buildTestApp(
+  database: Database,
+  env: Record<string, string> = {},
+  options: TestAppOptions = {},
+): Promise<FastifyInstance> {
+  const app = await buildApp({
+    config: testConfig(env),
+    database,
+    ...(options.logStream ? { logStream: options.logStream } : {}),
+  });
+  if (options.allowQueryProblems) return app;
+  const inject = app.inject.bind(app);
+  const checked = async (request: InjectOptions | string): Promise<LightMyRequestResponse> => {
+    const response = await inject(request);
+    const problems = response.headers['x-query-problems'];
+    if (typeof problems === 'string') {
+      const what =
+        typeof request === 'string'
+          ? request
+          : `${request.method ?? 'GET'} ${typeof request.url === 'string' ? request.url : JSON.stringify(request.url)}`;
+      throw new assert.AssertionError({
+        message: `${what} ran problem SQL: ${decodeURIComponent(problems)}`,
+      });
+    }
+    return response;
+  };
+  app.inject = checked as typeof app.inject;
+  return app;
 }
 
 export interface TestUser {

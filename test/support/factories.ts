@@ -135,3 +135,26 @@ export async function assertRefused(
     return true;
   });
 }
+
+/** Puts money in a user's wallet the way an M-Pesa top-up would: funding account to wallet. */
+export async function depositToWallet(
+  db: Kysely<DB>,
+  user: { id: number | bigint; walletAccountId: number | bigint },
+  cents: bigint,
+): Promise<void> {
+  const funding = await db
+    .selectFrom('accounts')
+    .select('id')
+    .where('user_id', '=', BigInt(user.id))
+    .where('kind', '=', 'funding')
+    .executeTakeFirstOrThrow();
+  await db.transaction().execute((trx) =>
+    postLedgerTransaction(trx, {
+      kind: 'deposit',
+      entries: [
+        { accountId: funding.id, amount: -cents },
+        { accountId: BigInt(user.walletAccountId), amount: cents },
+      ],
+    }),
+  );
+}

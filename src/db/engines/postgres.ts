@@ -47,6 +47,11 @@ export function createPostgresPool(options: PostgresPoolOptions): pg.Pool {
   // An idle client whose server connection dies emits 'error' on the pool;
   // without a listener Node would crash the whole process.
   pool.on('error', (error) => options.onError?.(error));
+  // A client checked out but between queries when the server goes away emits
+  // 'error' itself, outside the pool's idle listener; its next query fails anyway.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => options.onError?.(error));
+  });
   return pool;
 }
 

@@ -83,3 +83,29 @@ export async function mergePreferences(
     .executeTakeFirstOrThrow();
   return row.preferences;
 }
+
+export type NotificationChannel = 'sms' | 'email' | 'push';
+
+/**
+ * Users who asked to be told by this channel, for an operator's reminder run:
+ * WHERE preferences @> '{"notifications": {"sms": true}}', served by
+ * users_preferences_gin.
+ */
+export async function usersWantingNotification(
+  db: Executor,
+  channel: NotificationChannel,
+  limit: number,
+) {
+  return db
+    .selectFrom('users')
+    .select(['id', 'email', 'phone', 'first_name'])
+    .where('is_active', '=', true)
+    .where(
+      'preferences',
+      '@>',
+      sql<UserPreferences>`${JSON.stringify({ notifications: { [channel]: true } })}::jsonb`,
+    )
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}

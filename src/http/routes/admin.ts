@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Database } from '../../db/database.js';
+import { usersWantingNotification } from '../../domain/users/user-repository.js';
 import { collectStats } from '../../ops/monitoring/stats.js';
 import { requireAdmin } from '../authentication.js';
 
@@ -14,6 +15,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async 
   app.get(
     '/api/admin/db/stats',
     {
+      config: { queryBudget: 6 },
       preHandler: requireAdmin(options.adminToken),
       schema: {
         summary:
@@ -23,6 +25,52 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async 
       },
     },
     () => collectStats(options.database.db, options.database.engine, options.database.pool),
+  );
+
+  app.get(
+    '/api/admin/users/notify',
+    {
+      config: { queryBudget: 1 },
+      preHandler: requireAdmin(options.adminToken),
+      schema: {
+        summary: 'Users who want reminders by this channel (for an SMS or email run)',
+        security: [{ bearerAuth: [] }],
+        querystring: Type.Object(
+          {
+            channel: Type.Union([Type.Literal('sms'), Type.Literal('email'), Type.Literal('push')]),
+            limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            items: Type.Array(
+              Type.Object({
+                id: Type.Integer(),
+                email: Type.String(),
+                phone: Type.Union([Type.String(), Type.Null()]),
+                firstName: Type.String(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const rows = await usersWantingNotification(
+        options.database.db,
+        request.query.channel,
+        request.query.limit,
+      );
+      return {
+        items: rows.map((row) => ({
+          id: Number(row.id),
+          email: row.email,
+          phone: row.phone,
+          firstName: row.first_name,
+        })),
+      };
+    },
   );
   return Promise.resolve();
 };

@@ -48,6 +48,8 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
   app.post(
     '/api/auth/register',
     {
+      // insert the user and both accounts in one transaction.
+      config: { queryBudget: 4 },
       schema: {
         tags: ['accounts'],
         summary: 'Create an account; a wallet opens with it',
@@ -79,6 +81,8 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
   app.post(
     '/api/auth/login',
     {
+      // throttle check, user by email, new session, and clearing old failures.
+      config: { queryBudget: 4 },
       schema: {
         tags: ['accounts'],
         summary: 'Sign in (contract L): returns a bearer token',
@@ -105,6 +109,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
   app.post(
     '/api/auth/logout',
     {
+      config: { queryBudget: 2 },
       preHandler: authenticated,
       schema: {
         tags: ['accounts'],
@@ -122,6 +127,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
   app.get(
     '/api/me',
     {
+      config: { queryBudget: 1 },
       preHandler: authenticated,
       schema: {
         tags: ['accounts'],
@@ -145,6 +151,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
   app.get(
     '/api/me/preferences',
     {
+      config: { queryBudget: 2 },
       preHandler: authenticated,
       schema: {
         tags: ['accounts'],
@@ -159,6 +166,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
   app.patch(
     '/api/me/preferences',
     {
+      config: { queryBudget: 2 },
       preHandler: authenticated,
       schema: {
         tags: ['accounts'],
@@ -174,6 +182,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
   app.get(
     '/api/me/chamas',
     {
+      config: { queryBudget: 2 },
       preHandler: authenticated,
       schema: {
         tags: ['chamas'],

@@ -53,6 +53,8 @@ export const chamaRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
   app.get(
     '/api/chamas',
     {
+      // contract B1: one statement whatever the limit.
+      config: { queryBudget: 1 },
       schema: {
         tags: ['chamas'],
         summary: 'Active chamas, newest first (contract B1)',
@@ -95,6 +97,8 @@ export const chamaRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
   app.get(
     '/api/chamas/search',
     {
+      // contract B2.
+      config: { queryBudget: 1 },
       schema: {
         tags: ['chamas'],
         summary: 'Full-text search, best match first (contract B2)',
@@ -119,6 +123,7 @@ export const chamaRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
   app.get(
     '/api/chamas/nearby',
     {
+      config: { queryBudget: 1 },
       schema: {
         tags: ['chamas'],
         summary: 'Active chamas meeting nearest to a point, nearest first',
@@ -157,6 +162,7 @@ export const chamaRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
   app.post(
     '/api/chamas',
     {
+      config: { queryBudget: 7 },
       preHandler: authenticated,
       schema: {
         tags: ['chamas'],
@@ -185,6 +191,7 @@ export const chamaRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
   app.get(
     '/api/chamas/:chamaId',
     {
+      config: { queryBudget: 2 },
       preHandler: authenticated,
       schema: {
         tags: ['chamas'],
@@ -201,6 +208,7 @@ export const chamaRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
   app.patch(
     '/api/chamas/:chamaId',
     {
+      config: { queryBudget: 6 },
       preHandler: authenticated,
       schema: {
         tags: ['chamas'],
@@ -230,6 +238,7 @@ export const chamaRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
   app.post(
     '/api/chamas/:chamaId/deactivate',
     {
+      config: { queryBudget: 6 },
       preHandler: authenticated,
       schema: {
         tags: ['chamas'],

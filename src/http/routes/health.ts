@@ -35,6 +35,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
   app.get(
     '/api/health',
     {
+      config: { queryBudget: 0 },
       schema: {
         summary: 'Liveness: the process is up',
         response: { 200: Type.Object({ status: Type.Literal('ok') }) },
@@ -46,6 +47,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
   app.get(
     '/api/health/ready',
     {
+      config: { queryBudget: 2 },
       schema: {
         summary: 'Readiness: the database is reachable and every migration is applied',
         response: { 200: Readiness, 503: Readiness },

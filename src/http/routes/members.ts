@@ -38,6 +38,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = a
   app.get(
     '/api/chamas/:chamaId/members',
     {
+      config: { queryBudget: 3 },
       schema: {
         tags: ['members'],
         summary: 'Members with their total contributions (members only)',
@@ -74,6 +75,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = a
   app.post(
     '/api/chamas/:chamaId/members',
     {
+      config: { queryBudget: 6 },
       schema: {
         tags: ['members'],
         summary: 'Add an existing user by email or phone (chair or secretary)',
@@ -115,6 +117,8 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = a
   app.patch(
     '/api/chamas/:chamaId/members/:userId',
     {
+      // Handing the chair over also updates the old chair and the chama.
+      config: { queryBudget: 7 },
       schema: {
         tags: ['members'],
         summary: 'Change a role, or suspend and reinstate a member (chair only)',
@@ -147,6 +151,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = a
   app.delete(
     '/api/chamas/:chamaId/members/:userId',
     {
+      config: { queryBudget: 6 },
       schema: {
         tags: ['members'],
         summary: 'Remove a member (chair only); their contributions stay on record',

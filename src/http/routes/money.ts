@@ -65,6 +65,8 @@ export const moneyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
   app.post(
     '/api/chamas/:chamaId/contributions',
     {
+      // contract B4, with an Idempotency-Key.
+      config: { queryBudget: 8 },
       schema: {
         tags: ['money'],
         summary: 'Record a contribution and credit the chama wallet (contract B4)',
@@ -107,6 +109,8 @@ export const moneyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
   app.get(
     '/api/chamas/:chamaId/members/:userId/statement',
     {
+      // contract B3.
+      config: { queryBudget: 2 },
       schema: {
         tags: ['money'],
         summary: "A member's contributions with running balance (contract B3)",
@@ -131,6 +135,7 @@ export const moneyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
   app.get(
     '/api/chamas/:chamaId/statement',
     {
+      config: { queryBudget: 2 },
       schema: {
         tags: ['money'],
         summary: "The chama's contributions with its running total (members only)",
@@ -173,6 +178,7 @@ export const moneyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
   app.get(
     '/api/chamas/:chamaId/contributors/top',
     {
+      config: { queryBudget: 3 },
       schema: {
         tags: ['money'],
         summary: 'Members ranked by what they contributed in a period (default: last 30 days)',
@@ -233,6 +239,8 @@ export const moneyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
   app.get(
     '/api/accounts/:accountId',
     {
+      // contract A.
+      config: { queryBudget: 2 },
       schema: {
         tags: ['money'],
         summary: "An account's balance (contract A): its owner, or for a chama wallet its members",
@@ -262,6 +270,8 @@ export const moneyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
   app.post(
     '/api/transfers',
     {
+      // contract B5, with an Idempotency-Key.
+      config: { queryBudget: 8 },
       schema: {
         tags: ['money'],
         summary: 'Move money between wallets (contract B5); Idempotency-Key required',
