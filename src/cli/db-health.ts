@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { describeUrl } from '../db/database.js';
 import { BUILT_IN_MIGRATIONS_DIR, readMigrationFiles } from '../db/migrator/index.js';
+import { detectPooler } from '../db/pooler-detection.js';
 import { isInsufficientPrivilege } from '../db/sqlstate.js';
 import { runDoctor } from '../ops/doctor/doctor.js';
 import type { Finding } from '../ops/doctor/finding.js';
@@ -139,7 +140,14 @@ async function doctor(options: MachineOptions & { json?: boolean }): Promise<voi
     const shipped = (await readMigrationFiles(config.migrationsDir ?? BUILT_IN_MIGRATIONS_DIR)).map(
       (file) => file.name,
     );
+    const pooler =
+      config.database.engine === 'postgres'
+        ? await detectPooler(database.db, config.database)
+        : undefined;
     const report = await runDoctor(database.db, {
+      ...(pooler?.defaultPoolSize !== undefined
+        ? { pgbouncerPoolSize: pooler.defaultPoolSize }
+        : {}),
       engine: database.engine,
       shippedMigrations: shipped,
       machine: machineOf(options),

@@ -9,6 +9,8 @@ export interface PoolerReport {
   readonly behindPooler: boolean;
   /** PgBouncer's version, when its admin console lets this user ask. */
   readonly version?: string;
+  /** PgBouncer's server connections per database and user, when its admin console answers. */
+  readonly defaultPoolSize?: number;
   readonly urlPort: number;
   readonly serverPort: number;
   /** Settings that would break, or are unsafe, through a transaction-mode pooler. */
@@ -42,11 +44,14 @@ export async function detectPooler(
         "and use ALTER ROLE ... SET statement_timeout = '30s' instead",
     );
   }
-  const version = await pgbouncerVersion(url, config.ssl);
-  return { behindPooler, urlPort, serverPort, warnings, ...(version ? { version } : {}) };
+  const facts = await pgbouncerFacts(url, config.ssl);
+  return { behindPooler, urlPort, serverPort, warnings, ...facts };
 }
 
-async function pgbouncerVersion(url: URL, ssl?: SslConfig): Promise<string | undefined> {
+async function pgbouncerFacts(
+  url: URL,
+  ssl?: SslConfig,
+): Promise<{ version?: string; defaultPoolSize?: number }> {
   const admin = new URL(url);
   admin.pathname = '/pgbouncer';
   const client = new pg.Client({
@@ -56,10 +61,15 @@ async function pgbouncerVersion(url: URL, ssl?: SslConfig): Promise<string | und
   try {
     await client.connect();
     // The admin console speaks only the simple protocol: no parameters here.
-    const result = await client.query<{ version: string }>('SHOW VERSION');
-    return result.rows[0]?.version;
+    const version = (await client.query<{ version: string }>('SHOW VERSION')).rows[0]?.version;
+    const settings = await client.query<{ key: string; value: string }>('SHOW CONFIG');
+    const poolSize = Number(settings.rows.find((row) => row.key === 'default_pool_size')?.value);
+    return {
+      ...(version ? { version } : {}),
+      ...(Number.isInteger(poolSize) ? { defaultPoolSize: poolSize } : {}),
+    };
   } catch {
-    return undefined;
+    return {};
   } finally {
     await client.end().catch(() => undefined);
   }

@@ -72,6 +72,19 @@ describeOnServer('chamahub pgbouncer config', () => {
       assert.equal(row.rows[0]?.who, role);
       assert.equal(row.rows[0]?.port, Number(new URL(database.url ?? '').port || 5432));
 
+      // The doctor, through the pooler, sizes max_connections against PgBouncer's pool.
+      const doctor = await runCli(
+        ['db', 'doctor', '--json', '--ram', '4GB', '--cores', '2'],
+        cliEnv({ DATABASE_URL: pooled.toString(), MIGRATION_DATABASE_URL: database.url ?? '' }),
+      );
+      const report = JSON.parse(doctor.stdout) as {
+        findings: { check: string; evidence: string }[];
+      };
+      assert.match(
+        report.findings.find((finding) => finding.check === 'max_connections')?.evidence ?? '',
+        /PgBouncer's default_pool_size 11 plus 5 for migrations and tools needs 16/,
+      );
+
       pooled.password = 'not-the-password';
       const wrong = new pg.Client({ connectionString: pooled.toString() });
       await assert.rejects(

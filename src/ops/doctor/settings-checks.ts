@@ -8,6 +8,8 @@ export interface SettingsContext {
   readonly machine: Omit<TuneInput, 'profile'>;
   /** Connections the app pool may open (DB_POOL_MAX). */
   readonly poolMax: number;
+  /** PgBouncer's default_pool_size, when the app connects through it. */
+  readonly pgbouncerPoolSize?: number;
 }
 
 export async function checkSettings(
@@ -76,14 +78,18 @@ export async function checkSettings(
   const maxConnections = Number(current.get('max_connections')?.setting ?? 0);
   const reserved = Number(current.get('superuser_reserved_connections')?.setting ?? 0);
   const available = maxConnections - reserved;
-  const needed = context.poolMax + 5;
+  const clients =
+    context.pgbouncerPoolSize !== undefined
+      ? `PgBouncer's default_pool_size ${context.pgbouncerPoolSize}`
+      : `ChamaHub's pool (DB_POOL_MAX ${context.poolMax})`;
+  const needed = (context.pgbouncerPoolSize ?? context.poolMax) + 5;
   findings.push({
     area: 'settings',
     check: 'max_connections',
     severity: available >= needed ? 'ok' : 'critical',
     evidence:
       `max_connections ${maxConnections} - ${reserved} reserved = ${available} for clients; ` +
-      `ChamaHub's pool (DB_POOL_MAX ${context.poolMax}) plus 5 for migrations and tools needs ${needed}`,
+      `${clients} plus 5 for migrations and tools needs ${needed}`,
     ...(available >= needed
       ? {}
       : {
