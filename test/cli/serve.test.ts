@@ -177,3 +177,31 @@ describe('chamahub behind PgBouncer', { skip: pgbouncerEngine.skip }, () => {
     assert.equal(await exitOf(server), 0);
   });
 });
+
+describe('chamahub serve with BACKUP_SCHEDULE', () => {
+  it('backs up, verifies and prunes on the schedule while it serves', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'chamahub-serve-backups-'));
+    const env = cliEnv({
+      CHAMAHUB_DATA_DIR: path.join(root, 'data'),
+      BACKUP_DIR: path.join(root, 'backups'),
+      BACKUP_SCHEDULE: '*/2 * * * * *',
+      PORT: '0',
+      LOG_LEVEL: 'info',
+    });
+    const server = startCli(['serve'], env);
+    try {
+      const [, address = ''] = await waitForOutput(server, LISTENING);
+      await waitForOutput(
+        server,
+        /backup: verified \S+\.sql: checksum, row counts and ledger rules hold/,
+        60_000,
+      );
+      await waitForOutput(server, /backup: pruned \d+, kept \d+/, 30_000);
+      assert.equal((await fetch(`${address}/api/health/ready`)).status, 200, 'still serving');
+    } finally {
+      server.kill('SIGTERM');
+      assert.equal(await exitOf(server), 0);
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
