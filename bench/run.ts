@@ -16,7 +16,7 @@ import autocannon from 'autocannon';
 import { Command } from 'commander';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { openDatabase, type Database } from '../src/db/database.js';
+import { openDatabase, urlForDatabase, type Database } from '../src/db/database.js';
 import { startPgBouncer } from '../test/support/pgbouncer.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -109,9 +109,7 @@ function databaseEnv(): Record<string, string> {
 async function ensureServerDatabase(url: string): Promise<void> {
   const target = new URL(url);
   const database = target.pathname.slice(1);
-  const admin = new URL(url);
-  admin.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: admin.toString() });
+  const client = new pg.Client({ connectionString: urlForDatabase(url, 'postgres') });
   await client.connect();
   try {
     const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);

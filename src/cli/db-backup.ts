@@ -5,6 +5,7 @@ import { InvalidArgumentError } from 'commander';
 import { sql } from 'kysely';
 import { loadConfig, type Config } from '../config/config.js';
 import { openDatabase, type Database } from '../db/database.js';
+import { createDatabase, isPlainIdentifier } from '../db/server-databases.js';
 import { backupEmbedded, backupServer } from '../ops/backup/backup.js';
 import {
   BACKUP_FORMATS,
@@ -22,11 +23,7 @@ import {
 import { restoreBackup, type RestoreTarget } from '../ops/backup/restore.js';
 import { decidePrune, removeBackup } from '../ops/backup/retention.js';
 import { runBackupRoutine, scheduleBackups } from '../ops/backup/schedule.js';
-import {
-  maintenanceUrl,
-  verifyBackup,
-  withDatabase as withDatabaseName,
-} from '../ops/backup/verify.js';
+import { verifyBackup } from '../ops/backup/verify.js';
 import { positiveInteger, portNumber } from './arguments.js';
 import { formatBytes } from './format.js';
 import { ExitCode, runCommand, UsageError } from './run-command.js';
@@ -198,25 +195,14 @@ async function restore(
   if (options.newDb) {
     if (server.engine !== 'postgres')
       throw new UsageError('--new-db creates a database on a server: set DATABASE_URL');
-    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(options.newDb))
+    if (!isPlainIdentifier(options.newDb))
       throw new UsageError(
         `"${options.newDb}" is not a database name ChamaHub creates: lower-case letters, digits and _`,
       );
-    const admin = await openDatabase({
-      engine: 'postgres',
-      url: maintenanceUrl(server.migrationUrl),
-      migrationUrl: maintenanceUrl(server.migrationUrl),
-      ...(server.ssl ? { ssl: server.ssl } : {}),
-    });
-    try {
-      await sql`CREATE DATABASE ${sql.id(options.newDb)}`.execute(admin.db);
-    } finally {
-      await admin.close();
-    }
-    const url = withDatabaseName(server.migrationUrl, options.newDb);
+    const url = await createDatabase(server.migrationUrl, options.newDb, server.ssl);
     const { durationMs } = await restoreBackup(
       manifest,
-      { engine: 'postgres', url, ...(server.ssl ? { ssl: server.ssl } : {}) },
+      { engine: 'postgres', url, ssl: server.ssl },
       { ...options, log: print },
     );
     return report(durationMs, `the new database ${options.newDb}`);
@@ -225,11 +211,7 @@ async function restore(
     async (database) => {
       const target: RestoreTarget =
         server.engine === 'postgres'
-          ? {
-              engine: 'postgres',
-              url: server.migrationUrl,
-              ...(server.ssl ? { ssl: server.ssl } : {}),
-            }
+          ? { engine: 'postgres', url: server.migrationUrl, ssl: server.ssl }
           : {
               engine: 'pglite',
               pglite: database.embedded as NonNullable<Database['embedded']>,

@@ -9,7 +9,8 @@ import { detectPooler } from '../db/pooler-detection.js';
 import { isInsufficientPrivilege } from '../db/sqlstate.js';
 import { runDoctor } from '../ops/doctor/doctor.js';
 import type { Finding } from '../ops/doctor/finding.js';
-import { isValidRoleName, setupRoles } from '../ops/roles/least-privilege.js';
+import { isPlainIdentifier } from '../db/server-databases.js';
+import { setupRoles } from '../ops/roles/least-privilege.js';
 import {
   formatMemory,
   parseMemory,
@@ -178,7 +179,7 @@ async function doctor(options: MachineOptions & { json?: boolean }): Promise<voi
 
 async function rolesSetup(options: { owner: string; app: string }): Promise<void> {
   for (const name of [options.owner, options.app]) {
-    if (!isValidRoleName(name)) {
+    if (!isPlainIdentifier(name)) {
       throw new UsageError(
         `"${name}" is not a role name ChamaHub creates: lower-case letters, digits and _`,
       );

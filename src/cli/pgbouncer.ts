@@ -1,5 +1,6 @@
-import { chmod, mkdir, writeFile, access } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { defaultPoolMax } from '../config/config.js';
@@ -68,7 +69,7 @@ async function writeConfig(options: ConfigOptions): Promise<void> {
       const out = path.resolve(options.out);
       const iniPath = path.join(out, 'pgbouncer.ini');
       const userlistPath = path.join(out, 'userlist.txt');
-      if (!options.force && (await exists(iniPath))) {
+      if (!options.force && existsSync(iniPath)) {
         throw new UsageError(`${iniPath} already exists; pass --force to overwrite it`);
       }
       const lookup = auth === 'trust' ? { secret: '' } : await readScramSecret(database.db, user);
@@ -126,11 +127,4 @@ function redactPassword(url: URL): string {
   const copy = new URL(url);
   if (copy.password) copy.password = 'PASSWORD';
   return copy.toString();
-}
-
-async function exists(file: string): Promise<boolean> {
-  return access(file).then(
-    () => true,
-    () => false,
-  );
 }

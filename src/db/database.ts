@@ -169,8 +169,15 @@ function* chunks(bytes: Buffer, size = 1 << 20): Generator<Buffer> {
     yield bytes.subarray(offset, offset + size);
 }
 
-function quoteIdent(name: string): string {
+export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** The same server's URL, for another database on it. */
+export function urlForDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
 }
 
 /** host:port/database of a connection URL, never its password. */

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { sql } from 'kysely';
 import type { DatabaseConfig, SslConfig } from '../config/config.js';
+import { urlForDatabase } from './database.js';
 import { connectionConfig } from './engines/postgres.js';
 import { MigrationError } from './migrator/errors.js';
 import type { AnyKysely } from './schema.js';
@@ -52,10 +53,9 @@ async function pgbouncerFacts(
   url: URL,
   ssl?: SslConfig,
 ): Promise<{ version?: string; defaultPoolSize?: number }> {
-  const admin = new URL(url);
-  admin.pathname = '/pgbouncer';
+  const admin = urlForDatabase(url.toString(), 'pgbouncer');
   const client = new pg.Client({
-    ...connectionConfig(admin.toString(), ssl),
+    ...connectionConfig(admin, ssl),
     connectionTimeoutMillis: 2_000,
   });
   try {

@@ -4,21 +4,18 @@
  * recovering to the noted time brings back A and not B.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { chown, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import pg from 'pg';
 import { findPgTool } from '../../src/ops/backup/pg-tools.js';
+import { giveToPostgres, runAsPostgres } from '../../src/ops/postgres-user.js';
 import { cliEnv, runCli } from '../support/cli.js';
 import { describeOnServer } from '../support/databases.js';
 import { freePort } from '../support/free-port.js';
 import { createThrowawayCluster, type ThrowawayCluster } from '../support/throwaway-cluster.js';
-
-const run = promisify(execFile);
 
 async function query<R extends pg.QueryResultRow>(url: string, text: string): Promise<R[]> {
   const client = new pg.Client({ connectionString: url });
@@ -43,22 +40,15 @@ describeOnServer('point-in-time recovery (db pitr)', () => {
   let recoveredData = '';
   before(async () => {
     root = await mkdtemp(path.join(tmpdir(), 'chamahub-pitr-'));
-    if (process.getuid?.() === 0) {
-      const uid = Number((await run('id', ['-u', 'postgres'])).stdout.trim());
-      const gid = Number((await run('id', ['-g', 'postgres'])).stdout.trim());
-      await chown(root, uid, gid);
-    }
+    await giveToPostgres(root);
     cluster = await createThrowawayCluster();
   });
   after(async () => {
     if (recoveredData) {
       const pgCtl = await findPgTool('pg_ctl');
-      const stop = [pgCtl.path, '-D', recoveredData, '-m', 'immediate', '-w', 'stop'];
-      await (
-        process.getuid?.() === 0
-          ? run('runuser', ['-u', 'postgres', '--', ...stop])
-          : run(stop[0] ?? '', stop.slice(1))
-      ).catch(() => undefined);
+      await runAsPostgres(pgCtl.path, ['-D', recoveredData, '-m', 'immediate', '-w', 'stop']).catch(
+        () => undefined,
+      );
     }
     await cluster?.remove();
     await rm(root, { recursive: true, force: true });
@@ -75,8 +65,7 @@ describeOnServer('point-in-time recovery (db pitr)', () => {
     await runCli(['db', 'pitr', 'setup', '--archive-dir', archive], env).then((result) =>
       assert.match(result.stdout, /archive_mode = 'on'/),
     );
-    if (process.getuid?.() === 0) await run('runuser', ['-u', 'postgres', '--', 'mkdir', archive]);
-    else await run('mkdir', [archive]);
+    await runAsPostgres('mkdir', [archive]);
     const applied = await runCli(['db', 'pitr', 'setup', '--archive-dir', archive, '--apply'], env);
     assert.equal(applied.code, 0, applied.stderr);
     assert.match(applied.stdout, /Restart PostgreSQL/);

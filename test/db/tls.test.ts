@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmod, chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { loadConfig } from '../../src/config/config.js';
 import { openDatabase } from '../../src/db/database.js';
+import { giveToPostgres } from '../../src/ops/postgres-user.js';
 import { cliEnv, runCli } from '../support/cli.js';
 import { describeOnServer } from '../support/databases.js';
 import { createThrowawayCluster, type ThrowawayCluster } from '../support/throwaway-cluster.js';
@@ -102,12 +103,7 @@ describeOnServer('TLS to the database (sslmode, sslrootcert)', () => {
     authority = await makeAuthority(dir, 'chamahub-test-ca');
     stranger = await makeAuthority(dir, 'some-other-ca');
     const server = await makeServerCertificate(dir, authority);
-    if (process.getuid?.() === 0) {
-      const { stdout: uid } = await run('id', ['-u', 'postgres']);
-      const { stdout: gid } = await run('id', ['-g', 'postgres']);
-      for (const file of [dir, server.key, server.cert])
-        await chown(file, Number(uid), Number(gid));
-    }
+    await giveToPostgres(dir);
     cluster = await createThrowawayCluster({
       ssl: 'on',
       ssl_cert_file: server.cert,

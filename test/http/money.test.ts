@@ -3,7 +3,7 @@ import { after, before, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { formatCents, parseAmount } from '../../src/domain/money.js';
-import { postLedgerTransaction } from '../../src/domain/ledger/ledger-repository.js';
+import { depositToWallet } from '../support/factories.js';
 import { API_ENGINES, describeEachEngine } from '../support/databases.js';
 import {
   addMemberVia,
@@ -40,26 +40,8 @@ describeEachEngine(
     let chama: TestChama;
     let otherChama: TestChama;
 
-    /** Puts money in a user's wallet the way an M-Pesa top-up would. */
-    async function deposit(user: TestUser, amount: string): Promise<void> {
-      const db = database().db;
-      const funding = await db
-        .selectFrom('accounts')
-        .select('id')
-        .where('user_id', '=', BigInt(user.id))
-        .where('kind', '=', 'funding')
-        .executeTakeFirstOrThrow();
-      const cents = parseAmount(amount);
-      await db.transaction().execute((trx) =>
-        postLedgerTransaction(trx, {
-          kind: 'deposit',
-          entries: [
-            { accountId: funding.id, amount: -cents },
-            { accountId: BigInt(user.walletAccountId), amount: cents },
-          ],
-        }),
-      );
-    }
+    const deposit = (user: TestUser, amount: string) =>
+      depositToWallet(database().db, user, parseAmount(amount));
 
     const contribute = (
       caller: TestUser,

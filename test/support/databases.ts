@@ -9,6 +9,7 @@ import path from 'node:path';
 import { after, before, describe } from 'node:test';
 import pg from 'pg';
 import {
+  urlForDatabase,
   openDatabase,
   openInMemoryDatabase,
   type Database,
@@ -203,8 +204,4 @@ export async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Pro
   }
 }
 
-export function databaseUrl(serverUrl: string, database: string): string {
-  const url = new URL(serverUrl);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
+export const databaseUrl = urlForDatabase;

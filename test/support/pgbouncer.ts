@@ -3,13 +3,14 @@
  * the test server, on a free port, for as long as a test process needs it.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chmod, chown, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { renderPgBouncerIni, renderUserlist } from '../../src/ops/pgbouncer/pgbouncer-config.js';
+import { giveToPostgres, runningAsRoot } from '../../src/ops/postgres-user.js';
 import { freePort } from './free-port.js';
 
 const run = promisify(execFile);
@@ -86,15 +87,9 @@ export async function runPgBouncer(
   dir: string,
 ): Promise<{ stop(): Promise<void> }> {
   // PgBouncer will not run as root; it switches to the postgres user itself.
-  const asRoot = process.getuid?.() === 0;
-  if (asRoot) {
-    const { stdout: uid } = await run('id', ['-u', 'postgres']);
-    const { stdout: gid } = await run('id', ['-g', 'postgres']);
-    for (const file of [dir, ...(await readdir(dir)).map((name) => path.join(dir, name))]) {
-      await chown(file, Number(uid.trim()), Number(gid.trim()));
-    }
-    await chmod(dir, 0o755);
-  }
+  const asRoot = runningAsRoot();
+  await giveToPostgres(dir);
+  if (asRoot) await chmod(dir, 0o755);
   const child: ChildProcess = spawn('pgbouncer', [...(asRoot ? ['-u', 'postgres'] : []), iniPath], {
     stdio: 'ignore',
   });

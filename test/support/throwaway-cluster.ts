@@ -3,14 +3,11 @@
  * on a free port, with trust authentication, that the test may stop, start
  * and restart. Built with the server's own initdb and pg_ctl.
  */
-import { execFile } from 'node:child_process';
-import { chmod, chown, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
+import { giveToPostgres, runAsPostgres, runningAsRoot } from '../../src/ops/postgres-user.js';
 import { freePort } from './free-port.js';
-
-const run = promisify(execFile);
 
 export interface ThrowawayCluster {
   readonly port: number;
@@ -36,17 +33,9 @@ export async function createThrowawayCluster(
   const data = path.join(root, 'data');
   const port = await freePort();
   // initdb and postgres refuse to run as root: run them as the postgres user then.
-  const asRoot = process.getuid?.() === 0;
-  if (asRoot) {
-    const { stdout } = await run('id', ['-u', 'postgres']);
-    const { stdout: gid } = await run('id', ['-g', 'postgres']);
-    await chown(root, Number(stdout.trim()), Number(gid.trim()));
-    await chmod(root, 0o700);
-  }
-  const exec = (command: string, args: string[]) =>
-    asRoot
-      ? run('runuser', ['-u', 'postgres', '--', path.join(bin, command), ...args])
-      : run(path.join(bin, command), args);
+  await giveToPostgres(root);
+  if (runningAsRoot()) await chmod(root, 0o700);
+  const exec = (command: string, args: string[]) => runAsPostgres(path.join(bin, command), args);
   await exec('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
   const options = [
     `-p ${port}`,

@@ -33,15 +33,19 @@ export interface RequestCapture {
 
 const current = new AsyncLocalStorage<RequestCapture>();
 
-/** Starts a capture for the rest of the current asynchronous context (a request). */
-export function startCapture(keepStatements: boolean): RequestCapture {
-  const capture: RequestCapture = {
+function newCapture(keepStatements: boolean): RequestCapture {
+  return {
     statements: 0,
     databaseMs: 0,
     openTransactions: new Map(),
     nextTransaction: 1,
     ...(keepStatements ? { detail: [] } : {}),
   };
+}
+
+/** Starts a capture for the rest of the current asynchronous context (a request). */
+export function startCapture(keepStatements: boolean): RequestCapture {
+  const capture = newCapture(keepStatements);
   current.enterWith(capture);
   return capture;
 }
@@ -50,13 +54,7 @@ export function startCapture(keepStatements: boolean): RequestCapture {
 export function withCapture<T>(
   work: () => Promise<T>,
 ): Promise<{ result: T; capture: RequestCapture }> {
-  const capture: RequestCapture = {
-    statements: 0,
-    databaseMs: 0,
-    openTransactions: new Map(),
-    nextTransaction: 1,
-    detail: [],
-  };
+  const capture = newCapture(true);
   return current.run(capture, async () => ({ result: await work(), capture }));
 }
 

@@ -1,6 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { startCapture, type RequestCapture } from '../../db/inspector/capture.js';
-import { describeProblem, findQueryProblems } from '../../db/inspector/problems.js';
+import {
+  describeProblem,
+  findQueryProblems,
+  type QueryProblem,
+} from '../../db/inspector/problems.js';
 import type { InspectorStore } from './inspector-store.js';
 
 export type InspectorMode = 'off' | 'sample' | 'all';
@@ -11,6 +15,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     queryCapture?: RequestCapture;
+    /** What is wrong with a kept request's SQL, found once when the response is sent. */
+    queryProblems?: QueryProblem[];
   }
   interface FastifyContextConfig {
     /** Statements this route may run per request, BEGIN and COMMIT included. */
@@ -76,6 +82,7 @@ export function registerRequestInspection(app: FastifyInstance, options: Inspect
       );
       if (capture.detail) {
         const problems = findQueryProblems(capture.detail, request.routeOptions.config.queryBudget);
+        request.queryProblems = problems;
         if (problems.length > 0) {
           const described = problems.map(describeProblem);
           request.log.warn(
@@ -103,7 +110,7 @@ export function registerRequestInspection(app: FastifyInstance, options: Inspect
         totalMs: Math.round(reply.elapsedTime * 100) / 100,
         databaseMs: Math.round(capture.databaseMs * 100) / 100,
         statements: capture.detail,
-        problems: findQueryProblems(capture.detail, request.routeOptions.config.queryBudget),
+        problems: request.queryProblems ?? [],
         budget: request.routeOptions.config.queryBudget ?? null,
       });
     }

@@ -9,6 +9,7 @@ import { pgDump } from '@electric-sql/pglite-tools/pg_dump';
 import pg from 'pg';
 import type { PGlite } from '@electric-sql/pglite';
 import type { DatabaseConfig } from '../../config/config.js';
+import { quoteIdent } from '../../db/database.js';
 import { connectionConfig } from '../../db/engines/postgres.js';
 import { HISTORY_TABLE } from '../../db/migrator/history.js';
 import {
@@ -144,7 +145,7 @@ async function describeContents(query: Query, tables: readonly string[] | undefi
   const rowCounts: Record<string, number> = {};
   for (const table of tables ?? existing) {
     const [row] = await query<{ n: number }>(
-      `SELECT count(*)::float8 AS n FROM public."${table.replace(/"/g, '""')}"`,
+      `SELECT count(*)::float8 AS n FROM public.${quoteIdent(table)}`,
     );
     rowCounts[table] = row?.n ?? 0;
   }

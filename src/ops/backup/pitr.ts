@@ -2,30 +2,17 @@
  * Point-in-time recovery: continuous WAL archiving, a base backup, and a new
  * data directory that replays the archive up to a chosen moment.
  */
-import { execFile } from 'node:child_process';
-import {
-  access,
-  appendFile,
-  chmod,
-  chown,
-  cp,
-  mkdir,
-  readdir,
-  readFile,
-  rm,
-  writeFile,
-} from 'node:fs/promises';
+import { appendFile, chmod, cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import pg from 'pg';
 import type { AnyKysely } from '../../db/schema.js';
 import { BackupError } from './manifest.js';
+import { giveToPostgres, runAsPostgres } from '../postgres-user.js';
 import { findPgTool } from './pg-tools.js';
 import { runTool } from './run-tool.js';
-
-const run = promisify(execFile);
 
 /** The settings for continuous archiving into `archiveDir` (a folder the server can write). */
 export function archivingSettings(archiveDir: string): [string, string][] {
@@ -101,11 +88,11 @@ export async function restoreToPointInTime(
   if ((await readdir(options.pgdata).catch(() => [])).length > 0) {
     throw new BackupError(`${options.pgdata} is not empty: recovery needs a new data directory`);
   }
-  await access(path.join(options.base, 'PG_VERSION')).catch(() => {
+  if (!existsSync(path.join(options.base, 'PG_VERSION'))) {
     throw new BackupError(
       `${options.base} is not a base backup (no PG_VERSION): take one with \`chamahub db pitr base-backup\``,
     );
-  });
+  }
   const archive = path.resolve(options.archiveDir);
   const pgdata = path.resolve(options.pgdata);
   options.log(`Copying the base backup ${options.base} to ${pgdata}…`);
@@ -113,10 +100,10 @@ export async function restoreToPointInTime(
   await cp(options.base, pgdata, { recursive: true });
   await rm(path.join(pgdata, 'postmaster.pid'), { force: true });
   // Debian keeps postgresql.conf and pg_hba.conf in /etc: give the copy its own when missing.
-  if (!(await exists(path.join(pgdata, 'postgresql.conf')))) {
+  if (!existsSync(path.join(pgdata, 'postgresql.conf'))) {
     await writeFile(path.join(pgdata, 'postgresql.conf'), "listen_addresses = '127.0.0.1'\n");
   }
-  if (!(await exists(path.join(pgdata, 'pg_hba.conf')))) {
+  if (!existsSync(path.join(pgdata, 'pg_hba.conf'))) {
     await writeFile(
       path.join(pgdata, 'pg_hba.conf'),
       'local all all peer\nhost all all 127.0.0.1/32 scram-sha-256\n',
@@ -139,14 +126,12 @@ export async function restoreToPointInTime(
   await writeFile(path.join(pgdata, 'recovery.signal'), '');
   const major = Number((await readFile(path.join(pgdata, 'PG_VERSION'), 'utf8')).trim());
   const pgCtl = await findPgTool('pg_ctl', major);
-  const asRoot = process.getuid?.() === 0;
-  if (asRoot) await giveToPostgres(pgdata);
+  await giveToPostgres(pgdata);
   await chmod(pgdata, 0o700);
   options.log(
     `Starting PostgreSQL ${major} on port ${options.port}, replaying WAL from ${archive} up to ${options.targetTime}…`,
   );
-  const start = [
-    pgCtl.path,
+  await runAsPostgres(pgCtl.path, [
     '-D',
     pgdata,
     '-l',
@@ -155,10 +140,7 @@ export async function restoreToPointInTime(
     '-t',
     '120',
     'start',
-  ];
-  await (asRoot
-    ? run('runuser', ['-u', 'postgres', '--', ...start])
-    : run(start[0] ?? '', start.slice(1)));
+  ]);
   return { recoveredTo: await waitForPromotion(options.port) };
 }
 
@@ -187,20 +169,5 @@ async function waitForPromotion(port: number): Promise<string | null> {
   }
   throw new BackupError(
     `the recovered server on port ${port} did not finish recovery within 2 minutes; see recovery.log in its data directory`,
-  );
-}
-
-async function giveToPostgres(dir: string): Promise<void> {
-  const uid = Number((await run('id', ['-u', 'postgres'])).stdout.trim());
-  const gid = Number((await run('id', ['-g', 'postgres'])).stdout.trim());
-  await chown(dir, uid, gid);
-  for (const entry of await readdir(dir, { recursive: true }))
-    await chown(path.join(dir, entry), uid, gid);
-}
-
-async function exists(file: string): Promise<boolean> {
-  return access(file).then(
-    () => true,
-    () => false,
   );
 }

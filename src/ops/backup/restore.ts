@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import type { PGlite } from '@electric-sql/pglite';
 import type { SslConfig } from '../../config/config.js';
+import { describeUrl } from '../../db/database.js';
 import { connectionConfig } from '../../db/engines/postgres.js';
 import { BackupError, type Manifest } from './manifest.js';
 import { findPgTool } from './pg-tools.js';
@@ -20,7 +21,7 @@ export interface RestoreOptions {
 }
 
 export type RestoreTarget =
-  | { readonly engine: 'postgres'; readonly url: string; readonly ssl?: SslConfig }
+  | { readonly engine: 'postgres'; readonly url: string; readonly ssl?: SslConfig | undefined }
   | { readonly engine: 'pglite'; readonly pglite: PGlite; readonly location: string };
 
 type Query = <R>(text: string) => Promise<R[]>;
@@ -54,8 +55,8 @@ export async function restoreBackup(
       `SELECT current_setting('server_version_num')::int / 10000 AS major`,
     );
     const major = server?.major ?? 0;
-    await prepareTarget(query, redact(target.url), options);
-    options.log(`Restoring ${manifest.name} into ${redact(target.url)}…`);
+    await prepareTarget(query, describeUrl(target.url), options);
+    options.log(`Restoring ${manifest.name} into ${describeUrl(target.url)}…`);
     if (manifest.engine === 'pglite') {
       // PGlite's dump is plain INSERTs from a newer PostgreSQL: run it here, made portable.
       await client.query(portableSql(await readFile(manifest.path, 'utf8'), major));
@@ -134,10 +135,4 @@ export function portableSql(dump: string, serverMajor: number): string {
     .filter((line) => !line.startsWith('\\'))
     .filter((line) => serverMajor >= 17 || !/^SET transaction_timeout\b/.test(line))
     .join('\n');
-}
-
-function redact(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = '…';
-  return `${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`;
 }

@@ -4,10 +4,9 @@
  * table's rows with the manifest, checks the ledger's rules, and drops it.
  */
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import type { DatabaseConfig } from '../../config/config.js';
 import { openDatabase, openInMemoryDatabase, type Database } from '../../db/database.js';
-import { connectionConfig } from '../../db/engines/postgres.js';
+import { createDatabase, dropDatabase } from '../../db/server-databases.js';
 import { sql } from 'kysely';
 import { checkLedgerInvariants } from '../integrity/ledger-invariants.js';
 import { checksumOf, writeManifest, type Manifest, type Verification } from './manifest.js';
@@ -99,10 +98,7 @@ async function openScratch(
   }
   if (!server) throw new Error('verifying a server backup needs DATABASE_URL');
   const name = `chamahub_verify_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client(connectionConfig(maintenanceUrl(server.migrationUrl), server.ssl));
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name} TEMPLATE template0`);
-  const url = withDatabase(server.migrationUrl, name);
+  const url = await createDatabase(server.migrationUrl, name, server.ssl);
   const database = await openDatabase({
     engine: 'postgres',
     url,
@@ -112,22 +108,10 @@ async function openScratch(
   return {
     name,
     database,
-    target: { engine: 'postgres', url, ...(server.ssl ? { ssl: server.ssl } : {}) },
+    target: { engine: 'postgres', url, ssl: server.ssl },
     drop: async () => {
       await database.close();
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
+      await dropDatabase(server.migrationUrl, name, server.ssl);
     },
   };
-}
-
-export function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
-
-/** The same server's maintenance database, for CREATE and DROP DATABASE. */
-export function maintenanceUrl(url: string): string {
-  return withDatabase(url, 'postgres');
 }

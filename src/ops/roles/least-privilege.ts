@@ -19,14 +19,9 @@ export interface CreatedRoles extends RoleNames {
   readonly objectsReassigned: number;
 }
 
-const ROLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 /** Rows the application may add but never change or remove. */
 const APPEND_ONLY = ['ledger_entries', 'ledger_transactions'];
 const READ_ONLY = ['chamahub_schema_migrations'];
-
-export function isValidRoleName(name: string): boolean {
-  return ROLE_NAME.test(name);
-}
 
 export function newPassword(): string {
   return randomBytes(24).toString('base64url');
