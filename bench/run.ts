@@ -35,6 +35,7 @@ interface Options {
   quick: boolean;
   scale: number;
   duration: number;
+  warmup: number;
   clients: number[];
   only?: string[];
   pooling: boolean;
@@ -53,6 +54,10 @@ const program = new Command('bench')
   .option('--clients <list>', 'client counts (default 1,16,64; 1,16 with --quick)')
   .option('--only <ids>', 'endpoints to run, e.g. B1,B3')
   .option(
+    '--warmup <seconds>',
+    'unmeasured load on each endpoint before its points, so JIT and caches are warm (default 3; 0.5 with --quick)',
+  )
+  .option(
     '--no-pooling',
     'skip the pooling comparison (new connection vs pooled, direct vs PgBouncer)',
   )
@@ -64,6 +69,7 @@ const options: Options = {
   quick,
   scale: Number(raw.scale ?? (quick ? 0.02 : 1)),
   duration: Number(raw.duration ?? (quick ? 2 : 10)),
+  warmup: Number(raw.warmup ?? (quick ? 0.5 : 3)),
   clients: String(raw.clients ?? (quick ? '1,16' : '1,16,64'))
     .split(',')
     .map(Number),
@@ -329,6 +335,17 @@ function endpoints(
   };
 }
 
+/** Unmeasured load, so the first point of an endpoint is not its cold start. */
+async function warmUp(url: string, make: RequestFactory): Promise<void> {
+  if (options.warmup <= 0) return;
+  await autocannon({
+    url,
+    connections: 16,
+    duration: options.warmup,
+    requests: [{ setupRequest: (request) => ({ ...request, ...make() }) }],
+  });
+}
+
 async function measure(
   url: string,
   pid: number,
@@ -497,6 +514,7 @@ async function main(): Promise<void> {
     const points: Point[] = [];
     for (const [endpoint, make] of Object.entries(requests)) {
       if (options.only && !options.only.includes(endpoint)) continue;
+      await warmUp(server.url, make);
       for (const clients of options.clients) {
         const point = await measure(server.url, server.child.pid ?? 0, endpoint, make, clients);
         log(

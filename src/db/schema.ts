@@ -52,6 +52,8 @@ export interface ChamasTable {
   meeting_location: string | null;
   created_at: CreatedAt;
   search_vector: ColumnType<string, never, never>;
+  /** Active memberships, kept by the memberships_count_members trigger. */
+  member_count: ColumnType<number, never, never>;
 }
 
 export interface MembershipsTable {

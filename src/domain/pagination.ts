@@ -2,15 +2,18 @@ import { invalid } from './errors.js';
 
 /** Position after the last row of a page ordered by (created_at DESC, id DESC). */
 export interface KeysetPosition {
-  readonly createdAt: Date;
+  /** ISO 8601 in UTC, with PostgreSQL's microseconds when the row has them. */
+  readonly createdAt: string;
   readonly id: bigint;
 }
 
+const CURSOR_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
+
 /** An opaque cursor: base64url of [ISO time, id]. */
-export function encodeCursor(position: KeysetPosition): string {
-  return Buffer.from(
-    JSON.stringify([position.createdAt.toISOString(), position.id.toString()]),
-  ).toString('base64url');
+export function encodeCursor(position: { createdAt: string; id: bigint | string }): string {
+  return Buffer.from(JSON.stringify([position.createdAt, position.id.toString()])).toString(
+    'base64url',
+  );
 }
 
 /** Decodes a cursor from a client; anything malformed is a 400, never a crash. */
@@ -28,27 +31,27 @@ export function decodeCursor(cursor: string): KeysetPosition {
     parsed.length !== 2 ||
     typeof parsed[0] !== 'string' ||
     typeof parsed[1] !== 'string' ||
+    !CURSOR_TIME.test(parsed[0]) ||
+    !isRealTime(parsed[0]) ||
     !/^[1-9][0-9]{0,18}$/.test(parsed[1])
   ) {
     throw bad();
   }
-  const createdAt = new Date(parsed[0]);
-  if (Number.isNaN(createdAt.getTime()) || createdAt.toISOString() !== parsed[0]) throw bad();
-  return { createdAt, id: BigInt(parsed[1]) };
+  return { createdAt: parsed[0], id: BigInt(parsed[1]) };
 }
 
-/** Splits the `limit + 1` rows a keyset query fetched into a page and the next cursor. */
-export function toPage<T extends { created_at: Date; id: bigint }>(
-  rows: readonly T[],
-  limit: number,
-): { rows: T[]; nextCursor: string | null } {
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  return {
-    rows: page,
-    nextCursor:
-      rows.length > limit && last
-        ? encodeCursor({ createdAt: last.created_at, id: last.id })
-        : null,
-  };
+/** Rejects times JavaScript would roll over, such as 30 February, before PostgreSQL sees them. */
+function isRealTime(text: string): boolean {
+  const time = new Date(text);
+  return !Number.isNaN(time.getTime()) && time.toISOString().slice(0, 19) === text.slice(0, 19);
+}
+
+/** The client's cursor for the page after a rendered page, or null on the last page. */
+export function nextCursorOf(page: {
+  next_created_at: string | null;
+  next_id: string | null;
+}): string | null {
+  return page.next_created_at !== null && page.next_id !== null
+    ? encodeCursor({ createdAt: page.next_created_at, id: page.next_id })
+    : null;
 }

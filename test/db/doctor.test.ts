@@ -3,10 +3,14 @@ import { it } from 'node:test';
 import { sql } from 'kysely';
 import { runDoctor, type DoctorReport } from '../../src/ops/doctor/doctor.js';
 import { checkLedgerInvariants } from '../../src/ops/integrity/ledger-invariants.js';
-import { createFundedUser } from '../support/factories.js';
+import { addMember, createChama, createFundedUser, createUser } from '../support/factories.js';
 import { describeEachEngine } from '../support/databases.js';
 
-const SHIPPED = ['0001_initial_schema', '0002_idempotency_and_login_throttles'];
+const SHIPPED = [
+  '0001_initial_schema',
+  '0002_idempotency_and_login_throttles',
+  '0003_chama_member_count',
+];
 const machine = { ramBytes: 4 * 1024 ** 3, cores: 2, storage: 'ssd' as const };
 
 function worst(report: DoctorReport, area: string): string[] {
@@ -59,11 +63,12 @@ describeEachEngine('db doctor: ChamaHub’s own checks, on both engines', (datab
         ['every ledger transaction sums to zero', true],
         ['every cached balance equals the sum of its entries', true],
         ['no wallet is negative', true],
+        ["every chama's member count equals its active memberships", false],
       ],
     );
     const report = await runDoctor(database().db, {
       engine: database().engine,
-      shippedMigrations: [...SHIPPED, '0003_not_yet_applied'],
+      shippedMigrations: [...SHIPPED, '0004_not_yet_applied'],
       machine,
       poolMax: 10,
     });
@@ -76,5 +81,51 @@ describeEachEngine('db doctor: ChamaHub’s own checks, on both engines', (datab
     ]) {
       assert.ok(critical.includes(check), `${check} is critical; got ${critical.join(', ')}`);
     }
+  });
+
+  it("keeps each chama's member count as members join, are suspended, leave or move", async () => {
+    const db = database().db;
+    const [chair, second, third] = await Promise.all([1, 2, 3].map(() => createUser(db)));
+    const chama = await createChama(db, chair!.id);
+    const other = await createChama(db, chair!.id);
+    await addMember(db, chama.id, second!.id);
+    await addMember(db, chama.id, third!.id);
+    const counts = async () => {
+      const rows = await db
+        .selectFrom('chamas')
+        .select(['id', 'member_count'])
+        .where('id', 'in', [chama.id, other.id])
+        .orderBy('id')
+        .execute();
+      return rows.map((row) => row.member_count);
+    };
+    assert.deepEqual(await counts(), [3, 1]);
+    await db
+      .updateTable('memberships')
+      .set({ status: 'suspended' })
+      .where('user_id', '=', second!.id)
+      .execute();
+    assert.deepEqual(await counts(), [2, 1]);
+    await db
+      .updateTable('memberships')
+      .set({ role: 'treasurer' })
+      .where('user_id', '=', third!.id)
+      .execute();
+    assert.deepEqual(await counts(), [2, 1], 'a role change leaves the count alone');
+    await db
+      .updateTable('memberships')
+      .set({ chama_id: other.id })
+      .where('user_id', '=', third!.id)
+      .execute();
+    assert.deepEqual(await counts(), [1, 2]);
+    await db.deleteFrom('memberships').where('user_id', '=', second!.id).execute();
+    assert.deepEqual(await counts(), [1, 2], 'removing a suspended member changes nothing');
+
+    await sql`UPDATE chamas SET member_count = 7 WHERE id = ${chama.id}`.execute(db);
+    const drifted = (await checkLedgerInvariants(db)).find((invariant) =>
+      invariant.rule.startsWith("every chama's member count"),
+    );
+    assert.deepEqual(drifted?.examples, [String(chama.id)]);
+    await sql`UPDATE chamas SET member_count = 1 WHERE id = ${chama.id}`.execute(db);
   });
 });

@@ -20,7 +20,7 @@ describeOnServer('one migrator at a time', () => {
     second = await openDatabase({ engine: 'postgres', url, migrationUrl: url });
     folder = await makeMigrationFolder();
     await folder.add(
-      '0003_slow_change.ts',
+      '0004_slow_change.ts',
       sqlMigration(
         'SELECT pg_sleep(1.5); ALTER TABLE chamas ADD COLUMN motto text',
         'ALTER TABLE chamas DROP COLUMN motto',
@@ -49,7 +49,12 @@ describeOnServer('one migrator at a time', () => {
     assert.equal(worked.length, 1, 'exactly one migrator applied the migrations');
     assert.deepEqual(
       worked[0]?.steps.map((step) => step.name),
-      ['0001_initial_schema', '0002_idempotency_and_login_throttles', '0003_slow_change'],
+      [
+        '0001_initial_schema',
+        '0002_idempotency_and_login_throttles',
+        '0003_chama_member_count',
+        '0004_slow_change',
+      ],
     );
     assert.equal(waited.length, 1);
     assert.deepEqual(waited[0]?.steps, []);
@@ -57,7 +62,12 @@ describeOnServer('one migrator at a time', () => {
     const history = await readHistory(database.db);
     assert.deepEqual(
       history.map((row) => row.name),
-      ['0001_initial_schema', '0002_idempotency_and_login_throttles', '0003_slow_change'],
+      [
+        '0001_initial_schema',
+        '0002_idempotency_and_login_throttles',
+        '0003_chama_member_count',
+        '0004_slow_change',
+      ],
     );
   });
 

@@ -55,11 +55,12 @@ describe('the /_inspector page in a real browser', { skip: noBrowser }, () => {
     assert.match(await row.innerText(), /200\s+1 \/ 1/);
 
     await row.click();
-    const statement = page.locator('.statement', { hasText: 'from "chamas"' }).first();
+    // One row: PostgreSQL renders the whole page as JSON.
+    const statement = page.locator('.statement', { hasText: 'FROM chamas c' }).first();
     await statement.waitFor();
     assert.match(
       await statement.innerText(),
-      /select [\s\S]* from "chamas"[\s\S]*3 rows · 3 parameters/i,
+      /SELECT [\s\S]*FROM chamas c[\s\S]*1 rows? · \d+ parameters/,
     );
 
     await statement.getByRole('button', { name: 'EXPLAIN' }).click();

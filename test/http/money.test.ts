@@ -247,6 +247,39 @@ describeEachEngine(
       assert.equal(rows[0]?.runningBalance, '1381.00');
     });
 
+    it('pages through contributions written in the same millisecond without skipping any', async () => {
+      const saver = await registerUser(app);
+      await addMemberVia(app, chair, chama.id, saver);
+      const ids: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const response = await contribute(saver, chama.id, {
+          memberId: saver.id,
+          amount: '10.00',
+          method: 'cash',
+          reference: newReference(),
+        });
+        assert.equal(response.statusCode, 201, response.body);
+        ids.push(response.json<{ id: number }>().id);
+      }
+      // Newest first is ids[1], ids[0], ids[2]: a cursor cut to milliseconds
+      // after ids[1] would have skipped the other two.
+      const micros = ['400', '456', '100'];
+      for (const [index, id] of ids.entries()) {
+        await sql`UPDATE contributions
+                     SET created_at = ${`2026-03-01T08:15:30.123${micros[index]}Z`}::timestamptz
+                   WHERE id = ${id}`.execute(database().db);
+      }
+      const seen: number[] = [];
+      let cursor: string | null = null;
+      do {
+        const url: string = `/api/chamas/${chama.id}/members/${saver.id}/statement?limit=1${cursor ? `&cursor=${cursor}` : ''}`;
+        const body: StatementBody = (await as(app, saver, { method: 'GET', url })).json();
+        seen.push(...body.items.map((item) => item.id));
+        cursor = body.nextCursor;
+      } while (cursor);
+      assert.deepEqual(seen, [ids[1], ids[0], ids[2]]);
+    });
+
     it('shows statements to members only, and refuses a garbage cursor', async () => {
       for (const url of [
         `/api/chamas/${chama.id}/members/${member.id}/statement`,

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../db/transaction.js';
+import { renderPage, type RenderedPage } from '../../db/rendered-page.js';
 import type { KeysetPosition } from '../pagination.js';
 
 export interface GeoPoint {
@@ -36,55 +37,50 @@ export async function insertChama(db: Executor, chama: NewChama) {
 
 /**
  * Contract B1: active chamas, newest first, keyset-paginated, with member
- * count and chair in the same statement whatever the page size. Served by
- * chamas_active_newest_idx, or chamas_tags_gin with a tag.
+ * count and chair in the same statement whatever the page size, rendered as
+ * JSON by PostgreSQL. Served by chamas_active_newest_idx, or chamas_tags_gin
+ * with a tag.
  */
 export async function listActiveChamas(
   db: Executor,
   options: { limit: number; after?: KeysetPosition | undefined; tag?: string | undefined },
 ) {
-  let query = db
-    .selectFrom('chamas as c')
-    .innerJoin('users as u', 'u.id', 'c.chair_id')
-    .select([
-      'c.id',
-      'c.name',
-      'c.tags',
-      'c.created_at',
-      'u.id as chair_id',
-      'u.first_name as chair_first_name',
-      'u.last_name as chair_last_name',
-      sql<bigint>`(SELECT count(*) FROM memberships m
-                    WHERE m.chama_id = c.id AND m.status = 'active')`.as('member_count'),
-    ])
-    .where('c.is_active', '=', true);
-  if (options.tag !== undefined) {
-    query = query.where('c.tags', '@>', sql<string[]>`ARRAY[${options.tag}]::text[]`);
-  }
-  if (options.after) {
-    query = query.where(
-      sql<boolean>`(c.created_at, c.id) < (${options.after.createdAt}, ${options.after.id})`,
-    );
-  }
-  return query
-    .orderBy('c.created_at', 'desc')
-    .orderBy('c.id', 'desc')
-    .limit(options.limit + 1)
-    .execute();
+  const tagFilter =
+    options.tag === undefined ? sql`` : sql`AND c.tags @> ARRAY[${options.tag}]::text[]`;
+  const afterFilter = options.after
+    ? sql`AND (c.created_at, c.id) < (${options.after.createdAt}::timestamptz, ${options.after.id})`
+    : sql``;
+  const rows = sql`
+    SELECT c.id, c.created_at,
+           json_build_object(
+             'id', c.id, 'name', c.name, 'tags', c.tags,
+             'memberCount', c.member_count,
+             'chair', json_build_object('id', u.id, 'name', u.first_name || ' ' || u.last_name)
+           ) AS item
+      FROM chamas c
+      JOIN users u ON u.id = c.chair_id
+     WHERE c.is_active ${tagFilter} ${afterFilter}
+     ORDER BY c.created_at DESC, c.id DESC
+     LIMIT ${options.limit + 1}`;
+  const result = await renderPage(rows, options.limit).execute(db);
+  return result.rows[0] as RenderedPage;
 }
 
 /**
  * Contract B2: web-search syntax over name (weight A) and description
- * (weight B), best match first. Served by chamas_search_vector_gin.
+ * (weight B), best match first, rendered as a JSON array by PostgreSQL.
+ * Served by chamas_search_vector_gin.
  */
 export async function searchChamas(db: Executor, text: string, limit: number) {
-  const result = await sql<{ id: bigint; name: string; rank: number }>`
-    SELECT c.id, c.name, ts_rank(c.search_vector, q.query) AS rank
-      FROM chamas c, websearch_to_tsquery('english', ${text}) AS q(query)
-     WHERE c.is_active AND c.search_vector @@ q.query
-     ORDER BY rank DESC, c.id
-     LIMIT ${limit}`.execute(db);
-  return result.rows;
+  const result = await sql<{ items: string }>`
+    SELECT coalesce(json_agg(json_build_object('id', s.id, 'name', s.name, 'rank', s.rank)
+                             ORDER BY s.rank DESC, s.id), '[]')::text AS items
+      FROM (SELECT c.id, c.name, ts_rank(c.search_vector, q.query) AS rank
+              FROM chamas c, websearch_to_tsquery('english', ${text}) AS q(query)
+             WHERE c.is_active AND c.search_vector @@ q.query
+             ORDER BY rank DESC, c.id
+             LIMIT ${limit}) AS s`.execute(db);
+  return (result.rows[0] as { items: string }).items;
 }
 
 /** Nearest active chamas to a point, nearest first. Served by chamas_meeting_location_gist. */

@@ -4,7 +4,7 @@ import { inTransaction } from '../../db/transaction.js';
 import { forbidden, invalid, notFound } from '../errors.js';
 import { openAccounts } from '../ledger/account-repository.js';
 import { requireMember } from '../members/membership-access.js';
-import { decodeCursor, toPage } from '../pagination.js';
+import { decodeCursor, nextCursorOf } from '../pagination.js';
 import {
   chamasOfUser,
   deactivateChama,
@@ -52,8 +52,8 @@ export class ChamaService {
 
   async list(options: { limit: number; cursor?: string | undefined; tag?: string | undefined }) {
     const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
-    const rows = await listActiveChamas(this.db, { limit: options.limit, after, tag: options.tag });
-    return toPage(rows, options.limit);
+    const page = await listActiveChamas(this.db, { limit: options.limit, after, tag: options.tag });
+    return { items: page.items, nextCursor: nextCursorOf(page) };
   }
 
   search(text: string, limit: number) {

@@ -3,16 +3,14 @@ import type { ContributionMethod, DB } from '../../db/schema.js';
 import { isUniqueViolation } from '../../db/sqlstate.js';
 import { conflict, forbidden, notFound, unprocessable } from '../errors.js';
 import type { IdempotencyService, IdempotentRequest } from '../idempotency/idempotency-service.js';
-import { postLedgerTransaction } from '../ledger/ledger-repository.js';
 import { requireMember, notAMember } from '../members/membership-access.js';
 import { formatCents, type Cents } from '../money.js';
-import { decodeCursor, toPage } from '../pagination.js';
+import { decodeCursor, nextCursorOf } from '../pagination.js';
 import {
   contributionContext,
   insertContribution,
   statement,
   topContributors,
-  type StatementRow,
 } from './contribution-repository.js';
 
 export interface ContributionInput {
@@ -68,14 +66,6 @@ export class ContributionService {
       if (context.member_status !== 'active') {
         throw unprocessable('member_not_active', 'That user is not an active member of this chama');
       }
-      const posted = await postLedgerTransaction(trx, {
-        kind: 'contribution',
-        createdBy: callerId,
-        entries: [
-          { accountId: context.funding_id, amount: -input.amount },
-          { accountId: context.wallet_id, amount: input.amount },
-        ],
-      });
       let row;
       try {
         row = await insertContribution(trx, {
@@ -84,9 +74,9 @@ export class ContributionService {
           amount: input.amount,
           method: input.method,
           reference: input.reference,
-          ledgerTransactionId: posted.id,
           recordedBy: callerId,
-          createdAt: posted.createdAt,
+          fundingId: context.funding_id,
+          walletId: context.wallet_id,
         });
       } catch (error) {
         if (isUniqueViolation(error, 'contributions_reference_key')) {
@@ -116,13 +106,18 @@ export class ContributionService {
     cursor?: string | undefined;
   }) {
     const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
-    const rows = await statement(this.db, { ...options, after });
-    const access = rows[0];
-    if (!access?.chama_exists) {
+    const page = await statement(this.db, { ...options, after });
+    if (!page.chama_exists) {
       throw notFound('chama_not_found', `There is no chama ${options.chamaId}`);
     }
-    if (!access.allowed) throw notAMember();
-    return toPage(rows.filter(isEntry), options.limit);
+    if (!page.allowed) throw notAMember();
+    return {
+      items: page.items ?? '[]',
+      nextCursor: nextCursorOf({
+        next_created_at: page.next_created_at ?? null,
+        next_id: page.next_id ?? null,
+      }),
+    };
   }
 
   async topContributors(
@@ -134,12 +129,4 @@ export class ContributionService {
     await requireMember(this.db, chamaId, readerId);
     return topContributors(this.db, chamaId, period, limit);
   }
-}
-
-export type StatementEntry = {
-  [K in keyof StatementRow]: NonNullable<StatementRow[K]>;
-};
-
-function isEntry(row: StatementRow): row is StatementEntry {
-  return row.id !== null;
 }

@@ -4,6 +4,7 @@ import { formatCents } from '../../domain/money.js';
 import { callerOf, requireCaller } from '../authentication.js';
 import { bearerAuth, Cursor, Id, limit, Page, withErrors } from '../schemas.js';
 import type { Services } from '../services.js';
+import { sendRenderedPage } from '../rendered.js';
 
 const Tag = Type.String({ minLength: 1, maxLength: 40, pattern: '^[A-Za-z0-9-]+$' });
 const Latitude = Type.Number({ minimum: -90, maximum: 90 });
@@ -75,22 +76,10 @@ export const chamaRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
         }),
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { limit: size, cursor, tag } = request.query;
       const page = await chamas.list({ limit: size, cursor, tag: tag?.toLowerCase() });
-      return {
-        items: page.rows.map((row) => ({
-          id: Number(row.id),
-          name: row.name,
-          tags: row.tags,
-          memberCount: Number(row.member_count),
-          chair: {
-            id: Number(row.chair_id),
-            name: `${row.chair_first_name} ${row.chair_last_name}`,
-          },
-        })),
-        nextCursor: page.nextCursor,
-      };
+      return sendRenderedPage(reply, page);
     },
   );
 
@@ -114,9 +103,9 @@ export const chamaRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
         }),
       },
     },
-    async (request) => {
-      const rows = await chamas.search(request.query.q, request.query.limit);
-      return { items: rows.map((row) => ({ id: Number(row.id), name: row.name, rank: row.rank })) };
+    async (request, reply) => {
+      const items = await chamas.search(request.query.q, request.query.limit);
+      return reply.type('application/json; charset=utf-8').send(`{"items":${items}}`);
     },
   );
 

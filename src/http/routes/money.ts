@@ -1,6 +1,5 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { StatementEntry } from '../../domain/contributions/contribution-service.js';
 import { invalid } from '../../domain/errors.js';
 import { formatCents, parsePositiveAmount } from '../../domain/money.js';
 import { callerOf, requireCaller } from '../authentication.js';
@@ -17,6 +16,7 @@ import {
   withErrors,
 } from '../schemas.js';
 import type { Services } from '../services.js';
+import { sendRenderedPage } from '../rendered.js';
 
 const Method = Type.Union([Type.Literal('mpesa'), Type.Literal('cash'), Type.Literal('bank')]);
 
@@ -120,7 +120,7 @@ export const moneyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
         response: withErrors({ 200: Page(StatementItem) }, 401, 403, 404),
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const page = await contributions.statement({
         chamaId: BigInt(request.params.chamaId),
         readerId: callerOf(request).userId,
@@ -128,7 +128,7 @@ export const moneyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
         limit: request.query.limit,
         cursor: request.query.cursor,
       });
-      return { items: page.rows.map(toStatementItem), nextCursor: page.nextCursor };
+      return sendRenderedPage(reply, page);
     },
   );
 
@@ -157,21 +157,14 @@ export const moneyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
         ),
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const page = await contributions.statement({
         chamaId: BigInt(request.params.chamaId),
         readerId: callerOf(request).userId,
         limit: request.query.limit,
         cursor: request.query.cursor,
       });
-      return {
-        items: page.rows.map((row) => ({
-          ...toStatementItem(row),
-          memberId: Number(row.member_id),
-          memberName: `${row.first_name} ${row.last_name}`,
-        })),
-        nextCursor: page.nextCursor,
-      };
+      return sendRenderedPage(reply, page);
     },
   );
 
@@ -304,14 +297,3 @@ export const moneyRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
   );
   return Promise.resolve();
 };
-
-function toStatementItem(row: StatementEntry) {
-  return {
-    id: Number(row.id),
-    amount: formatCents(row.amount),
-    method: row.method,
-    reference: row.reference,
-    createdAt: row.created_at.toISOString(),
-    runningBalance: formatCents(row.running_balance),
-  };
-}

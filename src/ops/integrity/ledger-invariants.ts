@@ -29,6 +29,13 @@ export async function checkLedgerInvariants(db: AnyKysely): Promise<InvariantRes
     SELECT id::text AS id FROM accounts WHERE kind = 'wallet' AND balance < 0 ORDER BY id`.execute(
     db,
   );
+  const driftedMemberCounts = await sql<{ id: string }>`
+    SELECT c.id::text AS id
+      FROM chamas c
+      LEFT JOIN (SELECT chama_id, count(*) AS members FROM memberships
+                  WHERE status = 'active' GROUP BY chama_id) m ON m.chama_id = c.id
+     WHERE c.member_count <> coalesce(m.members, 0)
+     ORDER BY c.id`.execute(db);
   const result = (rule: string, rows: { id: string }[]): InvariantResult => ({
     rule,
     violations: rows.length,
@@ -38,5 +45,6 @@ export async function checkLedgerInvariants(db: AnyKysely): Promise<InvariantRes
     result('every ledger transaction sums to zero', unbalanced.rows),
     result('every cached balance equals the sum of its entries', driftedBalances.rows),
     result('no wallet is negative', negativeWallets.rows),
+    result("every chama's member count equals its active memberships", driftedMemberCounts.rows),
   ];
 }

@@ -1,7 +1,9 @@
 /**
  * The benchmark data set of shared/benchmark-contract.md, generated as CSV
- * text ready for COPY. Deterministic: the same scale and seed give the same
- * rows, timestamps included (they count back from a fixed day).
+ * text ready for COPY, in chunks of a few hundred chamas so that loading can
+ * start while the rest is still being generated. Deterministic: the same
+ * scale and seed give the same rows, timestamps included (they count back
+ * from a fixed day).
  */
 
 export interface TableData {
@@ -190,7 +192,73 @@ class CsvWriter {
   }
 }
 
-export function generateDataset(options: DatasetOptions): TableData[] {
+/** Chamas per chunk: big enough that COPY's per-statement cost is noise. */
+const CHAMAS_PER_CHUNK = 250;
+
+const COLUMNS = {
+  users: [
+    'id',
+    'email',
+    'phone',
+    'first_name',
+    'last_name',
+    'password_hash',
+    'preferences',
+    'is_active',
+    'created_at',
+  ],
+  chamas: [
+    'id',
+    'name',
+    'description',
+    'tags',
+    'chair_id',
+    'currency',
+    'is_active',
+    'meeting_location',
+    'created_at',
+    'member_count',
+  ],
+  memberships: ['id', 'chama_id', 'user_id', 'role', 'status', 'joined_at'],
+  accounts: ['id', 'user_id', 'chama_id', 'kind', 'currency', 'balance', 'created_at'],
+  ledger_transactions: ['id', 'kind', 'created_by', 'created_at'],
+  ledger_entries: ['id', 'transaction_id', 'account_id', 'amount', 'created_at'],
+  contributions: [
+    'id',
+    'chama_id',
+    'member_id',
+    'amount',
+    'method',
+    'reference',
+    'ledger_transaction_id',
+    'recorded_by',
+    'created_at',
+  ],
+} as const satisfies Record<string, readonly string[]>;
+
+type SeededTable = keyof typeof COLUMNS;
+
+/** Tables in the order they are first loaded. */
+export const SEEDED_TABLES = Object.keys(COLUMNS) as SeededTable[];
+
+/** One writer per table for the chunk being generated. */
+function chunkWriters(): Record<SeededTable, CsvWriter> {
+  return Object.fromEntries(SEEDED_TABLES.map((table) => [table, new CsvWriter()])) as Record<
+    SeededTable,
+    CsvWriter
+  >;
+}
+
+function* finish(writers: Record<SeededTable, CsvWriter>): Generator<TableData> {
+  for (const table of SEEDED_TABLES) {
+    const writer = writers[table];
+    if (writer.rows > 0) {
+      yield { table, columns: COLUMNS[table], rows: writer.rows, csv: writer.bytes() };
+    }
+  }
+}
+
+export function* generateDataset(options: DatasetOptions): Generator<TableData> {
   const random = prng(options.seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   const between = (low: number, high: number) => low + Math.floor(random() * (high - low + 1));
@@ -204,10 +272,7 @@ export function generateDataset(options: DatasetOptions): TableData[] {
   const userWallet = (user: number) => 2 * user - 1;
   const chamaWallet = (chama: number) => 2 * userCount + 2 * chama - 1;
 
-  const users = new CsvWriter();
-  const accounts = new CsvWriter();
-  const transactions = new CsvWriter();
-  const entries = new CsvWriter();
+  let out = chunkWriters();
   let transactionId = 0;
   let entryId = 0;
 
@@ -222,24 +287,25 @@ export function generateDataset(options: DatasetOptions): TableData[] {
       }),
     );
     const active = random() < 0.97 ? 't' : 'f';
-    users.push(
+    out.users.push(
       `${user},user${user}@example.com,${phone},${pick(FIRST_NAMES)},${pick(LAST_NAMES)},${passwordHash},${preferences},${active},${createdAt}\n`,
     );
     // The opening deposit: 10,000.00 to 100,000.00, recorded in the ledger.
     const opening = between(1_000_000, 10_000_000);
     transactionId++;
-    transactions.push(`${transactionId},deposit,,${createdAt}\n`);
-    entries.push(
+    out.ledger_transactions.push(`${transactionId},deposit,,${createdAt}\n`);
+    out.ledger_entries.push(
       `${++entryId},${transactionId},${userWallet(user) + 1},${-opening},${createdAt}\n`,
     );
-    entries.push(`${++entryId},${transactionId},${userWallet(user)},${opening},${createdAt}\n`);
-    accounts.push(`${userWallet(user)},${user},,wallet,KES,${opening},${createdAt}\n`);
-    accounts.push(`${userWallet(user) + 1},${user},,funding,KES,${-opening},${createdAt}\n`);
+    out.ledger_entries.push(
+      `${++entryId},${transactionId},${userWallet(user)},${opening},${createdAt}\n`,
+    );
+    out.accounts.push(`${userWallet(user)},${user},,wallet,KES,${opening},${createdAt}\n`);
+    out.accounts.push(`${userWallet(user) + 1},${user},,funding,KES,${-opening},${createdAt}\n`);
   }
+  yield* finish(out);
 
-  const chamas = new CsvWriter();
-  const memberships = new CsvWriter();
-  const contributions = new CsvWriter();
+  out = chunkWriters();
   let membershipId = 0;
   let contributionId = 0;
   for (let chama = 1; chama <= chamaCount; chama++) {
@@ -258,8 +324,8 @@ export function generateDataset(options: DatasetOptions): TableData[] {
     while (tags.size < tagCount) tags.add(pick(TAGS));
     const lat = (-4.7 + random() * 9.3).toFixed(5);
     const lng = (33.9 + random() * 8).toFixed(5);
-    chamas.push(
-      `${chama},${quote(`${pick(NAME_WORDS)} ${pick(TOWNS)}`)},${quote(description.join(' '))},${quote(`{${[...tags].join(',')}}`)},${chair},KES,${random() < 0.9 ? 't' : 'f'},${quote(`(${lng},${lat})`)},${createdAt.toISOString()}\n`,
+    out.chamas.push(
+      `${chama},${quote(`${pick(NAME_WORDS)} ${pick(TOWNS)}`)},${quote(description.join(' '))},${quote(`{${[...tags].join(',')}}`)},${chair},KES,${random() < 0.9 ? 't' : 'f'},${quote(`(${lng},${lat})`)},${createdAt.toISOString()},${memberList.length}\n`,
     );
 
     let chamaTotal = 0;
@@ -267,7 +333,7 @@ export function generateDataset(options: DatasetOptions): TableData[] {
       const joinedAt = new Date(
         createdAt.getTime() + Math.floor(random() * 86_400_000),
       ).toISOString();
-      memberships.push(
+      out.memberships.push(
         `${++membershipId},${chama},${member},${ROLES_BY_POSITION[position] ?? 'member'},active,${joinedAt}\n`,
       );
       const count = between(0, 33);
@@ -276,83 +342,25 @@ export function generateDataset(options: DatasetOptions): TableData[] {
         chamaTotal += amount;
         const at = pastTime().toISOString();
         transactionId++;
-        transactions.push(`${transactionId},contribution,${member},${at}\n`);
-        entries.push(`${++entryId},${transactionId},${chamaWallet(chama) + 1},${-amount},${at}\n`);
-        entries.push(`${++entryId},${transactionId},${chamaWallet(chama)},${amount},${at}\n`);
+        out.ledger_transactions.push(`${transactionId},contribution,${member},${at}\n`);
+        out.ledger_entries.push(
+          `${++entryId},${transactionId},${chamaWallet(chama) + 1},${-amount},${at}\n`,
+        );
+        out.ledger_entries.push(
+          `${++entryId},${transactionId},${chamaWallet(chama)},${amount},${at}\n`,
+        );
         contributionId++;
-        contributions.push(
+        out.contributions.push(
           `${contributionId},${chama},${member},${amount},${pick(METHODS)},${reference(contributionId)},${transactionId},${member},${at}\n`,
         );
       }
     }
     const opened = createdAt.toISOString();
-    accounts.push(`${chamaWallet(chama)},,${chama},wallet,KES,${chamaTotal},${opened}\n`);
-    accounts.push(`${chamaWallet(chama) + 1},,${chama},funding,KES,${-chamaTotal},${opened}\n`);
+    out.accounts.push(`${chamaWallet(chama)},,${chama},wallet,KES,${chamaTotal},${opened}\n`);
+    out.accounts.push(`${chamaWallet(chama) + 1},,${chama},funding,KES,${-chamaTotal},${opened}\n`);
+    if (chama % CHAMAS_PER_CHUNK === 0 || chama === chamaCount) {
+      yield* finish(out);
+      out = chunkWriters();
+    }
   }
-
-  const table = (name: string, columns: string[], lines: CsvWriter): TableData => ({
-    table: name,
-    columns,
-    rows: lines.rows,
-    csv: lines.bytes(),
-  });
-  return [
-    table(
-      'users',
-      [
-        'id',
-        'email',
-        'phone',
-        'first_name',
-        'last_name',
-        'password_hash',
-        'preferences',
-        'is_active',
-        'created_at',
-      ],
-      users,
-    ),
-    table(
-      'chamas',
-      [
-        'id',
-        'name',
-        'description',
-        'tags',
-        'chair_id',
-        'currency',
-        'is_active',
-        'meeting_location',
-        'created_at',
-      ],
-      chamas,
-    ),
-    table('memberships', ['id', 'chama_id', 'user_id', 'role', 'status', 'joined_at'], memberships),
-    table(
-      'accounts',
-      ['id', 'user_id', 'chama_id', 'kind', 'currency', 'balance', 'created_at'],
-      accounts,
-    ),
-    table('ledger_transactions', ['id', 'kind', 'created_by', 'created_at'], transactions),
-    table(
-      'ledger_entries',
-      ['id', 'transaction_id', 'account_id', 'amount', 'created_at'],
-      entries,
-    ),
-    table(
-      'contributions',
-      [
-        'id',
-        'chama_id',
-        'member_id',
-        'amount',
-        'method',
-        'reference',
-        'ledger_transaction_id',
-        'recorded_by',
-        'created_at',
-      ],
-      contributions,
-    ),
-  ];
 }
