@@ -77,6 +77,8 @@ const options: Options = {
   pooling: raw.pooling !== false,
 };
 
+const NO_POOL = 'direct, new connection per request';
+
 interface Fixtures {
   memberships: { chamaId: number; userId: number }[];
   walletsByUser: Map<number, number>;
@@ -454,7 +456,7 @@ async function comparePooling(
   const bouncer = await startPgBouncer(directUrl);
   const setups: { setup: string; env: Record<string, string> }[] = [
     { setup: 'direct, pooled', env: {} },
-    { setup: 'direct, new connection per request', env: { DB_POOL_MAX_USES: '1' } },
+    { setup: NO_POOL, env: { DB_POOL_MAX_USES: '1' } },
     {
       setup: 'through PgBouncer (transaction mode), pooled',
       env: { DATABASE_URL: bouncer.through(directUrl), MIGRATION_DATABASE_URL: directUrl },
@@ -547,9 +549,13 @@ async function main(): Promise<void> {
     );
     writeFileSync(file, JSON.stringify({ options, points, pooling }, null, 2));
     log(`\nWrote ${path.relative(ROOT, file)}`);
+    // Without a pool, 64 clients can wait longer than autocannon's timeout
+    // for a connection: that is the failure the comparison exists to show.
     const failed = [
       ...points,
-      ...pooling.map((point) => ({ ...point, endpoint: point.setup })),
+      ...pooling
+        .filter((point) => point.setup !== NO_POOL)
+        .map((point) => ({ ...point, endpoint: point.setup })),
     ].filter((point) => point.errors > 0);
     if (failed.length > 0) {
       log(
