@@ -30,16 +30,26 @@ export function renderPage(rows: RawBuilder<unknown>, limit: number): RawBuilder
            last.next_created_at, last.next_id
       FROM (SELECT count(*) > ${limit} AS more FROM fetched) AS f
       LEFT JOIN LATERAL (
-        SELECT to_char(page.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS next_created_at,
+        SELECT ${isoTime(sql`page.created_at`, 'microseconds')} AS next_created_at,
                page.id::text AS next_id
           FROM page
          ORDER BY page.created_at, page.id
          LIMIT 1) AS last ON f.more`;
 }
 
-/** A JSON timestamp exactly as JavaScript's toISOString() writes it. */
-export const isoTime = (column: RawBuilder<unknown>) =>
-  sql<string>`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+/**
+ * An ISO 8601 time in UTC. With milliseconds it is exactly what JavaScript's
+ * toISOString() writes, as the API's timestamps are; cursors keep microseconds.
+ */
+export const isoTime = (
+  column: RawBuilder<unknown>,
+  precision: 'milliseconds' | 'microseconds' = 'milliseconds',
+) =>
+  sql<string>`to_char(${column} AT TIME ZONE 'UTC', ${sql.lit(
+    precision === 'milliseconds'
+      ? 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'
+      : 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"',
+  )})`;
 
 /** Integer cents as the API's money string: 150000 → "1500.00". */
 export const moneyText = (cents: RawBuilder<unknown>) =>

@@ -46,12 +46,19 @@ function isRealTime(text: string): boolean {
   return !Number.isNaN(time.getTime()) && time.toISOString().slice(0, 19) === text.slice(0, 19);
 }
 
-/** The client's cursor for the page after a rendered page, or null on the last page. */
-export function nextCursorOf(page: {
-  next_created_at: string | null;
-  next_id: string | null;
-}): string | null {
-  return page.next_created_at !== null && page.next_id !== null
-    ? encodeCursor({ createdAt: page.next_created_at, id: page.next_id })
-    : null;
+/**
+ * What a service hands its route for a page PostgreSQL rendered: the items'
+ * JSON and the client's cursor for the next page (null on the last one). A
+ * page that was not read (no access) has no fields at all.
+ */
+export function clientPage(page: {
+  items?: string | null;
+  next_created_at?: string | null;
+  next_id?: string | null;
+}): { items: string; nextCursor: string | null } {
+  const { next_created_at: createdAt, next_id: id } = page;
+  return {
+    items: page.items ?? '[]',
+    nextCursor: createdAt && id ? encodeCursor({ createdAt, id }) : null,
+  };
 }

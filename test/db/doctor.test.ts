@@ -99,24 +99,16 @@ describeEachEngine('db doctor: ChamaHub’s own checks, on both engines', (datab
         .execute();
       return rows.map((row) => row.member_count);
     };
+    const changeMembership = (
+      userId: bigint,
+      change: { status?: 'suspended'; role?: 'treasurer'; chama_id?: bigint },
+    ) => db.updateTable('memberships').set(change).where('user_id', '=', userId).execute();
     assert.deepEqual(await counts(), [3, 1]);
-    await db
-      .updateTable('memberships')
-      .set({ status: 'suspended' })
-      .where('user_id', '=', second!.id)
-      .execute();
+    await changeMembership(second!.id, { status: 'suspended' });
     assert.deepEqual(await counts(), [2, 1]);
-    await db
-      .updateTable('memberships')
-      .set({ role: 'treasurer' })
-      .where('user_id', '=', third!.id)
-      .execute();
+    await changeMembership(third!.id, { role: 'treasurer' });
     assert.deepEqual(await counts(), [2, 1], 'a role change leaves the count alone');
-    await db
-      .updateTable('memberships')
-      .set({ chama_id: other.id })
-      .where('user_id', '=', third!.id)
-      .execute();
+    await changeMembership(third!.id, { chama_id: other.id });
     assert.deepEqual(await counts(), [1, 2]);
     await db.deleteFrom('memberships').where('user_id', '=', second!.id).execute();
     assert.deepEqual(await counts(), [1, 2], 'removing a suspended member changes nothing');

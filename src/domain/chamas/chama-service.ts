@@ -4,7 +4,7 @@ import { inTransaction } from '../../db/transaction.js';
 import { forbidden, invalid, notFound } from '../errors.js';
 import { openAccounts } from '../ledger/account-repository.js';
 import { requireMember } from '../members/membership-access.js';
-import { decodeCursor, nextCursorOf } from '../pagination.js';
+import { clientPage, decodeCursor } from '../pagination.js';
 import {
   chamasOfUser,
   deactivateChama,
@@ -53,7 +53,7 @@ export class ChamaService {
   async list(options: { limit: number; cursor?: string | undefined; tag?: string | undefined }) {
     const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
     const page = await listActiveChamas(this.db, { limit: options.limit, after, tag: options.tag });
-    return { items: page.items, nextCursor: nextCursorOf(page) };
+    return clientPage(page);
   }
 
   search(text: string, limit: number) {

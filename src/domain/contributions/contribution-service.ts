@@ -5,7 +5,7 @@ import { conflict, forbidden, notFound, unprocessable } from '../errors.js';
 import type { IdempotencyService, IdempotentRequest } from '../idempotency/idempotency-service.js';
 import { requireMember, notAMember } from '../members/membership-access.js';
 import { formatCents, type Cents } from '../money.js';
-import { decodeCursor, nextCursorOf } from '../pagination.js';
+import { clientPage, decodeCursor } from '../pagination.js';
 import {
   contributionContext,
   insertContribution,
@@ -111,13 +111,7 @@ export class ContributionService {
       throw notFound('chama_not_found', `There is no chama ${options.chamaId}`);
     }
     if (!page.allowed) throw notAMember();
-    return {
-      items: page.items ?? '[]',
-      nextCursor: nextCursorOf({
-        next_created_at: page.next_created_at ?? null,
-        next_id: page.next_id ?? null,
-      }),
-    };
+    return clientPage(page);
   }
 
   async topContributors(

@@ -4,7 +4,7 @@ import { formatCents } from '../../domain/money.js';
 import { callerOf, requireCaller } from '../authentication.js';
 import { bearerAuth, Cursor, Id, limit, Page, withErrors } from '../schemas.js';
 import type { Services } from '../services.js';
-import { sendRenderedPage } from '../rendered.js';
+import { sendJsonText, sendRenderedPage } from '../rendered.js';
 
 const Tag = Type.String({ minLength: 1, maxLength: 40, pattern: '^[A-Za-z0-9-]+$' });
 const Latitude = Type.Number({ minimum: -90, maximum: 90 });
@@ -105,7 +105,7 @@ export const chamaRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     },
     async (request, reply) => {
       const items = await chamas.search(request.query.q, request.query.limit);
-      return reply.type('application/json; charset=utf-8').send(`{"items":${items}}`);
+      return sendJsonText(reply, `{"items":${items}}`);
     },
   );
 

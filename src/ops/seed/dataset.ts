@@ -239,7 +239,7 @@ const COLUMNS = {
 type SeededTable = keyof typeof COLUMNS;
 
 /** Tables in the order they are first loaded. */
-export const SEEDED_TABLES = Object.keys(COLUMNS) as SeededTable[];
+const SEEDED_TABLES = Object.keys(COLUMNS) as SeededTable[];
 
 /** One writer per table for the chunk being generated. */
 function chunkWriters(): Record<SeededTable, CsvWriter> {
