@@ -1,7 +1,14 @@
 /** `db explain` and `db top`: where the database spends its time. */
 import type { Command } from 'commander';
 import { explain } from '../db/inspector/explain.js';
-import { findHotRoute, HOT_ROUTES, loadSample, statementsOf } from '../ops/explain/hot-routes.js';
+import { describeScans } from '../db/inspector/scan-counts.js';
+import {
+  findHotRoute,
+  HOT_ROUTES,
+  loadSample,
+  scansOf,
+  statementsOf,
+} from '../ops/explain/hot-routes.js';
 import { heaviestStatements } from '../ops/monitoring/statements.js';
 import { positiveInteger } from './arguments.js';
 import { formatCount, formatPercent, formatTable } from './format.js';
@@ -68,6 +75,11 @@ async function explainCommand(
       print(result.plan);
       print(result.verdict);
     }
+    // EXPLAIN shows a function's call, not its statements: count what they scanned.
+    const scans = await database.db.transaction().execute((trx) => scansOf(trx, route, sample));
+    print(`\nScans PostgreSQL counted while the route ran:`);
+    print(`  indexes: ${describeScans(scans.indexScans) || 'none'}`);
+    print(`  sequential: ${describeScans(scans.sequentialScans) || 'none'}`);
   });
 }
 

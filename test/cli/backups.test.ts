@@ -72,7 +72,7 @@ describeOnServer('backups on the server', () => {
       assert.match(backedUp.stdout, /contributions: [\d,]+ rows/);
       const manifest = await readManifest(backupPathFrom(backedUp.stdout));
       assert.equal(manifest.format, format);
-      assert.equal(manifest.latestMigration, '0003_chama_member_count');
+      assert.equal(manifest.latestMigration, '0004_hot_route_functions');
       assert.equal(`${manifest.rowCounts.users} rows`, original.users?.split(',')[0]);
       assert.match(manifest.serverVersion, /^15\./);
 
@@ -294,7 +294,7 @@ describe('backups of the embedded database', () => {
           ['db', 'status'],
           cliEnv({ DATABASE_URL: databaseUrl(SERVER_URL, name) }),
         );
-        assert.match(status.stdout, /3 applied, 0 pending/);
+        assert.match(status.stdout, /4 applied, 0 pending/);
       } finally {
         await withAdmin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
       }

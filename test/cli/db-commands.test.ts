@@ -35,39 +35,39 @@ describe("chamahub db commands, the guide's flow on the embedded database", () =
       env,
     );
     assert.equal(made.code, 0, made.stderr);
-    assert.match(made.stdout.trim(), /0004_add_phone_number\.ts$/);
+    assert.match(made.stdout.trim(), /0005_add_phone_number\.ts$/);
     assert.match(
-      await readFile(path.join(folder.dir, '0004_add_phone_number.ts'), 'utf8'),
+      await readFile(path.join(folder.dir, '0005_add_phone_number.ts'), 'utf8'),
       /lockTimeout/,
     );
 
-    const preview = await runCli(['db', 'sql', '0004_add_phone_number'], env);
+    const preview = await runCli(['db', 'sql', '0005_add_phone_number'], env);
     assert.equal(preview.code, 0, preview.stderr);
     assert.match(
       preview.stdout,
       /BEGIN;\nSET LOCAL lock_timeout = '5s';\nALTER TABLE chamas ADD COLUMN phone_number text;\nCOMMIT;/,
     );
-    const down = await runCli(['db', 'sql', '0004', '--down'], env);
+    const down = await runCli(['db', 'sql', '0005', '--down'], env);
     assert.match(down.stdout, /ALTER TABLE chamas DROP COLUMN phone_number;/);
 
     const migrated = await runCli(['db', 'migrate'], env);
     assert.equal(migrated.code, 0, migrated.stderr);
-    assert.match(migrated.stdout, /Done: 4 applied, 0 reverted\./);
+    assert.match(migrated.stdout, /Done: 5 applied, 0 reverted\./);
 
     const status = await runCli(['db', 'status'], env);
-    assert.match(status.stdout, /\[X\] 0004_add_phone_number\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
-    assert.match(status.stdout, /4 applied, 0 pending\./);
+    assert.match(status.stdout, /\[X\] 0005_add_phone_number\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
+    assert.match(status.stdout, /5 applied, 0 pending\./);
 
-    const back = await runCli(['db', 'migrate', '--to', '0003_chama_member_count'], env);
-    assert.match(back.stdout, /reverted 0004_add_phone_number/);
+    const back = await runCli(['db', 'migrate', '--to', '0004_hot_route_functions'], env);
+    assert.match(back.stdout, /reverted 0005_add_phone_number/);
     const zero = await runCli(['db', 'migrate', '--to', 'zero'], env);
-    assert.match(zero.stdout, /Done: 0 applied, 3 reverted\./);
+    assert.match(zero.stdout, /Done: 0 applied, 4 reverted\./);
     const again = await runCli(['db', 'migrate'], env);
-    assert.match(again.stdout, /Done: 4 applied/);
+    assert.match(again.stdout, /Done: 5 applied/);
     const rollback = await runCli(['db', 'rollback', '--steps', '2'], env);
     assert.match(
       rollback.stdout,
-      /reverted 0004_add_phone_number[\s\S]*reverted 0003_chama_member_count/,
+      /reverted 0005_add_phone_number[\s\S]*reverted 0004_hot_route_functions/,
     );
     const badSteps = await runCli(['db', 'rollback', '--steps', '0'], env);
     assert.notEqual(badSteps.code, 0);
@@ -76,7 +76,7 @@ describe("chamahub db commands, the guide's flow on the embedded database", () =
 
   it('lints: fails on a dangerous migration, passes once it states why it is safe', async () => {
     await folder.add(
-      '0005_drop_phone_number.ts',
+      '0006_drop_phone_number.ts',
       [
         "import { sql, type Kysely } from 'kysely';",
         "export const lockTimeout = '5s';",
@@ -88,9 +88,9 @@ describe("chamahub db commands, the guide's flow on the embedded database", () =
     );
     const failing = await runCli(['db', 'lint'], env);
     assert.equal(failing.code, 1);
-    assert.match(failing.stdout, /0005_drop_phone_number: \[drop-column\]/);
+    assert.match(failing.stdout, /0006_drop_phone_number: \[drop-column\]/);
     await writeFile(
-      path.join(folder.dir, '0005_drop_phone_number.ts'),
+      path.join(folder.dir, '0006_drop_phone_number.ts'),
       [
         "import { sql, type Kysely } from 'kysely';",
         "export const lockTimeout = '5s';",
@@ -101,13 +101,13 @@ describe("chamahub db commands, the guide's flow on the embedded database", () =
         '',
       ].join('\n'),
     );
-    const passing = await runCli(['db', 'lint', '0005_drop_phone_number'], env);
+    const passing = await runCli(['db', 'lint', '0006_drop_phone_number'], env);
     assert.equal(passing.code, 0, passing.stdout);
     assert.match(passing.stdout, /nothing dangerous/);
   });
 
   it('stops with the file named when an applied migration was edited', async () => {
-    const migrated = await runCli(['db', 'migrate', '--to', '0004_add_phone_number'], env);
+    const migrated = await runCli(['db', 'migrate', '--to', '0005_add_phone_number'], env);
     assert.equal(migrated.code, 0, migrated.stderr);
     const edited = path.join(folder.dir, '0002_idempotency_and_login_throttles.ts');
     await writeFile(
@@ -144,6 +144,6 @@ describeOnServer('chamahub db commands on a PostgreSQL server', () => {
     assert.equal(check.code, 0, check.stdout + check.stderr);
     assert.match(check.stdout, /No drift/);
     const back = await runCli(['db', 'rollback'], env);
-    assert.match(back.stdout, /reverted 0003_chama_member_count/);
+    assert.match(back.stdout, /reverted 0004_hot_route_functions/);
   });
 });

@@ -152,7 +152,7 @@ describeOnServer('db roles setup, then a clean bill of health', () => {
       cliEnv({ DATABASE_URL: appUrl, MIGRATION_DATABASE_URL: ownerUrl }),
     );
     assert.equal(status.code, 0, status.stderr);
-    assert.match(status.stdout, /3 applied, 0 pending/);
+    assert.match(status.stdout, /4 applied, 0 pending/);
     await onDatabase(ownerUrl, async (client) => {
       await client.query(
         'CREATE TABLE chama_rules (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, text text)',

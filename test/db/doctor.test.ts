@@ -10,6 +10,7 @@ const SHIPPED = [
   '0001_initial_schema',
   '0002_idempotency_and_login_throttles',
   '0003_chama_member_count',
+  '0004_hot_route_functions',
 ];
 const machine = { ramBytes: 4 * 1024 ** 3, cores: 2, storage: 'ssd' as const };
 
@@ -68,7 +69,7 @@ describeEachEngine('db doctor: ChamaHub’s own checks, on both engines', (datab
     );
     const report = await runDoctor(database().db, {
       engine: database().engine,
-      shippedMigrations: [...SHIPPED, '0004_not_yet_applied'],
+      shippedMigrations: [...SHIPPED, '0005_not_yet_applied'],
       machine,
       poolMax: 10,
     });

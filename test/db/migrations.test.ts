@@ -51,13 +51,13 @@ describeEachEngine(
     });
 
     it('moves to a named migration and back, and to zero', async () => {
-      await migrator.migrate('0003_chama_member_count');
+      await migrator.migrate('0004_hot_route_functions');
       let status = await migrator.status();
       assert.deepEqual(
         status.map((row) => row.state),
-        ['applied', 'applied', 'applied', 'pending', 'pending'],
+        ['applied', 'applied', 'applied', 'applied', 'pending', 'pending'],
       );
-      await migrator.migrate('0005_index_users_email_domain');
+      await migrator.migrate('0006_index_users_email_domain');
       await migrator.migrate(ZERO);
       status = await migrator.status();
       assert.ok(status.every((row) => row.state === 'pending'));
@@ -68,12 +68,12 @@ describeEachEngine(
     });
 
     it('backfills a column in batches and reverses it (the data migration example)', async () => {
-      await migrator.migrate('0003_chama_member_count');
+      await migrator.migrate('0004_hot_route_functions');
       await sql`
         INSERT INTO users (email, first_name, last_name, password_hash)
         SELECT 'member' || n || '@Example' || (n % 3) || '.com', 'A', 'B', 'x'
           FROM generate_series(1, 2500) AS n`.execute(database().db);
-      await migrator.migrate('0004_backfill_users_email_domain');
+      await migrator.migrate('0005_backfill_users_email_domain');
       const counts = await sql<{ domain: string; n: string }>`
         SELECT email_domain AS domain, count(*)::text AS n FROM users GROUP BY 1 ORDER BY 1`.execute(
         database().db,
@@ -89,7 +89,7 @@ describeEachEngine(
         database().db,
       );
       assert.equal(index.rows.length, 1, 'the non-transactional CREATE INDEX CONCURRENTLY ran');
-      await migrator.migrate('0003_chama_member_count');
+      await migrator.migrate('0004_hot_route_functions');
       const column = await sql`
         SELECT 1 FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'email_domain'`.execute(
         database().db,
@@ -100,7 +100,7 @@ describeEachEngine(
     });
 
     it('refuses to continue when an applied migration file was edited, naming the file', async () => {
-      const file = path.join(folder.dir, '0004_backfill_users_email_domain.ts');
+      const file = path.join(folder.dir, '0005_backfill_users_email_domain.ts');
       const original = await readFile(file, 'utf8');
       await writeFile(file, original.replace('BATCH_SIZE = 1000', 'BATCH_SIZE = 500'));
       try {
@@ -108,13 +108,13 @@ describeEachEngine(
           assert.ok(error instanceof MigrationError);
           assert.match(
             error.message,
-            /0004_backfill_users_email_domain\.ts was edited after it was applied/,
+            /0005_backfill_users_email_domain\.ts was edited after it was applied/,
           );
           return true;
         });
         const status = await migrator.status();
         assert.equal(
-          status.find((row) => row.name === '0004_backfill_users_email_domain')?.file,
+          status.find((row) => row.name === '0005_backfill_users_email_domain')?.file,
           'changed',
         );
       } finally {
@@ -125,7 +125,7 @@ describeEachEngine(
 
     it('rolls back a failed transactional migration completely', async () => {
       const filePath = await folder.add(
-        '0006_half_done.ts',
+        '0007_half_done.ts',
         sqlMigration(
           'ALTER TABLE chamas ADD COLUMN motto text; SELECT 1/0',
           'ALTER TABLE chamas DROP COLUMN motto',
@@ -133,7 +133,7 @@ describeEachEngine(
       );
       await assert.rejects(
         migrator.migrate(),
-        /0006_half_done \(up\) failed: division by zero.*rolled back/,
+        /0007_half_done \(up\) failed: division by zero.*rolled back/,
       );
       const column = await sql`
         SELECT 1 FROM information_schema.columns WHERE table_name = 'chamas' AND column_name = 'motto'`.execute(
@@ -141,7 +141,7 @@ describeEachEngine(
       );
       assert.equal(column.rows.length, 0);
       assert.equal(
-        (await migrator.status()).find((row) => row.name === '0006_half_done')?.state,
+        (await migrator.status()).find((row) => row.name === '0007_half_done')?.state,
         'pending',
       );
       await unlink(filePath);
@@ -160,14 +160,14 @@ describeEachEngine(
 
     it('squashes a run into one equivalent migration that databases which applied the run accept', async () => {
       await folder.add(
-        '0006_add_chama_motto.ts',
+        '0007_add_chama_motto.ts',
         sqlMigration(
           'ALTER TABLE chamas ADD COLUMN motto text',
           'ALTER TABLE chamas DROP COLUMN motto',
         ),
       );
       await folder.add(
-        '0007_add_chama_founded_on.ts',
+        '0008_add_chama_founded_on.ts',
         sqlMigration(
           'ALTER TABLE chamas ADD COLUMN founded_on date',
           'ALTER TABLE chamas DROP COLUMN founded_on',
@@ -178,13 +178,13 @@ describeEachEngine(
 
       const result = await squashMigrations(
         folder.dir,
-        '0006_add_chama_motto',
-        '0007_add_chama_founded_on',
+        '0007_add_chama_motto',
+        '0008_add_chama_founded_on',
       );
-      assert.deepEqual(result.replaces, ['0006_add_chama_motto', '0007_add_chama_founded_on']);
+      assert.deepEqual(result.replaces, ['0007_add_chama_motto', '0008_add_chama_founded_on']);
       const names = (await readMigrationFiles(folder.dir)).map((file) => file.name);
       assert.deepEqual(names.slice(-1), [
-        '0006_squashed_0006_add_chama_motto_to_0007_add_chama_founded_on',
+        '0007_squashed_0007_add_chama_motto_to_0008_add_chama_founded_on',
       ]);
       assert.ok(
         !(await readdir(folder.dir)).some((entry) => entry.startsWith('.squash-')),
@@ -193,7 +193,7 @@ describeEachEngine(
 
       // This database applied the originals: status already counts the squash as applied,
       // and migrate records it in their place without re-running anything.
-      const squashedName = '0006_squashed_0006_add_chama_motto_to_0007_add_chama_founded_on';
+      const squashedName = '0007_squashed_0007_add_chama_motto_to_0008_add_chama_founded_on';
       assert.equal(
         (await migrator.status()).find((row) => row.name === squashedName)?.state,
         'applied',
@@ -203,7 +203,7 @@ describeEachEngine(
       const status = await migrator.status();
       assert.deepEqual(
         status.slice(-1).map((row) => [row.name, row.state, row.file]),
-        [['0006_squashed_0006_add_chama_motto_to_0007_add_chama_founded_on', 'applied', 'matches']],
+        [['0007_squashed_0007_add_chama_motto_to_0008_add_chama_founded_on', 'applied', 'matches']],
       );
       assert.deepEqual(await snapshotSchema(database().db), before);
       await migrator.rollback(1);
@@ -220,14 +220,18 @@ describeEachEngine(
     it('refuses to squash a data migration, and leaves the folder as it was', async () => {
       const before = await readdir(folder.dir);
       await assert.rejects(
-        squashMigrations(folder.dir, '0003_chama_member_count', '0004_backfill_users_email_domain'),
+        squashMigrations(
+          folder.dir,
+          '0004_hot_route_functions',
+          '0005_backfill_users_email_domain',
+        ),
         /reads or writes rows/,
       );
       await assert.rejects(
         squashMigrations(
           folder.dir,
-          '0004_backfill_users_email_domain',
-          '0005_index_users_email_domain',
+          '0005_backfill_users_email_domain',
+          '0006_index_users_email_domain',
         ),
         /reads or writes rows|not transactional/,
       );

@@ -174,6 +174,79 @@ describeEachEngine(
       assert.equal(await balance(chair, chama.walletAccountId), before);
     });
 
+    it('answers 404 for a chama that does not exist and 422 for a deactivated one, writing nothing', async () => {
+      const contributions = async () =>
+        (
+          await sql<{ n: string }>`SELECT count(*)::text AS n FROM contributions`.execute(
+            database().db,
+          )
+        ).rows[0]?.n;
+      const before = await contributions();
+      const missing = await contribute(chair, 2_000_000_000, {
+        memberId: chair.id,
+        amount: '10.00',
+        method: 'cash',
+        reference: newReference(),
+      });
+      assert.equal(missing.statusCode, 404);
+      assert.equal(errorCode(missing), 'chama_not_found');
+
+      const closing = await createChamaVia(app, chair);
+      const deactivated = await as(app, chair, {
+        method: 'POST',
+        url: `/api/chamas/${closing.id}/deactivate`,
+      });
+      assert.equal(deactivated.statusCode, 200, deactivated.body);
+      const late = await contribute(chair, closing.id, {
+        memberId: chair.id,
+        amount: '10.00',
+        method: 'cash',
+        reference: newReference(),
+      });
+      assert.equal(late.statusCode, 422);
+      assert.equal(errorCode(late), 'chama_inactive');
+      assert.equal(await balance(chair, closing.walletAccountId), '0.00');
+      assert.equal(await contributions(), before);
+    });
+
+    it('records once under an Idempotency-Key and replays the receipt', async () => {
+      const group = await createChamaVia(app, chair);
+      await addMemberVia(app, chair, group.id, member);
+      const key = `contribution-${newReference()}`;
+      const body = {
+        memberId: member.id,
+        amount: '25.50',
+        method: 'mpesa',
+        reference: newReference(),
+      };
+      const before = await balance(member, group.walletAccountId);
+      const first = await contribute(member, group.id, body, key);
+      assert.equal(first.statusCode, 201, first.body);
+      const again = await contribute(member, group.id, body, key);
+      assert.equal(again.statusCode, 201, again.body);
+      assert.deepEqual(again.json(), first.json());
+      assert.equal(
+        await balance(member, group.walletAccountId),
+        formatCents(parseAmount(before) + parseAmount('25.50')),
+      );
+      const refusedKey = `contribution-${newReference()}`;
+      const refused = await contribute(
+        member,
+        group.id,
+        { ...body, memberId: chair.id },
+        refusedKey,
+      );
+      assert.equal(refused.statusCode, 403);
+      const refusedAgain = await contribute(
+        member,
+        group.id,
+        { ...body, memberId: chair.id },
+        refusedKey,
+      );
+      assert.equal(refusedAgain.statusCode, 403);
+      assert.equal(errorCode(refusedAgain), 'role_not_allowed');
+    });
+
     it('refuses amounts that are not positive two-place decimals', async () => {
       const before = await balance(chair, chama.walletAccountId);
       for (const amount of [

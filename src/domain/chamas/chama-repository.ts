@@ -69,17 +69,12 @@ export async function listActiveChamas(
 /**
  * Contract B2: web-search syntax over name (weight A) and description
  * (weight B), best match first, rendered as a JSON array by PostgreSQL.
- * Served by chamas_search_vector_gin.
+ * The statement lives in the function chama_search (migration 0004), whose
+ * plan PostgreSQL keeps per connection. Served by chamas_search_vector_gin.
  */
 export async function searchChamas(db: Executor, text: string, limit: number) {
   const result = await sql<{ items: string }>`
-    SELECT coalesce(json_agg(json_build_object('id', s.id, 'name', s.name, 'rank', s.rank)
-                             ORDER BY s.rank DESC, s.id), '[]')::text AS items
-      FROM (SELECT c.id, c.name, ts_rank(c.search_vector, q.query) AS rank
-              FROM chamas c, websearch_to_tsquery('english', ${text}) AS q(query)
-             WHERE c.is_active AND c.search_vector @@ q.query
-             ORDER BY rank DESC, c.id
-             LIMIT ${limit}) AS s`.execute(db);
+    SELECT chama_search(${text}, ${limit}) AS items`.execute(db);
   return (result.rows[0] as { items: string }).items;
 }
 

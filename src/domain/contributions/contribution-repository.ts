@@ -1,36 +1,8 @@
 import { sql } from 'kysely';
-import type { ContributionMethod, MembershipRole } from '../../db/schema.js';
+import type { ContributionMethod } from '../../db/schema.js';
 import type { Executor } from '../../db/transaction.js';
 import { isoTime, moneyText, renderPage, type RenderedPage } from '../../db/rendered-page.js';
-import { ledgerTransactionCtes } from '../ledger/ledger-repository.js';
 import type { KeysetPosition } from '../pagination.js';
-
-/** Everything recording a contribution needs to decide, in one statement. */
-export async function contributionContext(
-  db: Executor,
-  chamaId: bigint,
-  callerId: bigint,
-  memberId: bigint,
-) {
-  const result = await sql<{
-    is_active: boolean;
-    currency: string;
-    caller_role: MembershipRole | null;
-    member_status: string | null;
-    wallet_id: bigint;
-    funding_id: bigint;
-  }>`
-    SELECT c.is_active, c.currency,
-           (SELECT m.role FROM memberships m
-             WHERE m.chama_id = c.id AND m.user_id = ${callerId} AND m.status = 'active') AS caller_role,
-           (SELECT m.status FROM memberships m
-             WHERE m.chama_id = c.id AND m.user_id = ${memberId}) AS member_status,
-           (SELECT a.id FROM accounts a WHERE a.chama_id = c.id AND a.kind = 'wallet') AS wallet_id,
-           (SELECT a.id FROM accounts a WHERE a.chama_id = c.id AND a.kind = 'funding') AS funding_id
-      FROM chamas c
-     WHERE c.id = ${chamaId}`.execute(db);
-  return result.rows[0];
-}
 
 export interface NewContribution {
   readonly chamaId: bigint;
@@ -39,35 +11,36 @@ export interface NewContribution {
   readonly method: ContributionMethod;
   readonly reference: string;
   readonly recordedBy: bigint;
-  /** The chama's funding and wallet accounts: money comes in from one to the other. */
-  readonly fundingId: bigint;
-  readonly walletId: bigint;
 }
 
+/** Why record_contribution refused, or 'recorded'. */
+export type RecordingOutcome =
+  | 'recorded'
+  | 'chama_not_found'
+  | 'not_a_member'
+  | 'role_not_allowed'
+  | 'chama_inactive'
+  | 'member_not_active';
+
 /**
- * The contribution and the ledger transaction that credits the chama wallet,
- * written in one statement (one round trip) inside the caller's transaction.
+ * Checks who may record and writes the contribution with the ledger
+ * transaction that credits the chama wallet, in one call to the function
+ * record_contribution (migration 0004): one round trip, and its own
+ * transaction when the caller has none. A reference already used fails on
+ * contributions_reference_key and writes nothing.
  */
-export async function insertContribution(db: Executor, contribution: NewContribution) {
-  const ledger = ledgerTransactionCtes({
-    kind: 'contribution',
-    createdBy: contribution.recordedBy,
-    entries: [
-      { accountId: contribution.fundingId, amount: -contribution.amount },
-      { accountId: contribution.walletId, amount: contribution.amount },
-    ],
-  });
-  const result = await sql<{ id: bigint; created_at: Date }>`
-    WITH ${ledger}
-    INSERT INTO contributions (chama_id, member_id, amount, method, reference,
-                               ledger_transaction_id, recorded_by, created_at)
-    SELECT ${contribution.chamaId}, ${contribution.memberId}, ${contribution.amount},
-           ${contribution.method}, ${contribution.reference}, tx.id, ${contribution.recordedBy},
-           tx.created_at
-      FROM tx
-    RETURNING id, created_at`.execute(db);
+export async function recordContribution(db: Executor, contribution: NewContribution) {
+  const result = await sql<{
+    outcome: RecordingOutcome;
+    contribution_id: bigint | null;
+    recorded_at: Date | null;
+  }>`
+    SELECT outcome, contribution_id, recorded_at
+      FROM record_contribution(${contribution.chamaId}, ${contribution.recordedBy},
+                               ${contribution.memberId}, ${contribution.amount},
+                               ${contribution.method}, ${contribution.reference})`.execute(db);
   const row = result.rows[0];
-  if (!row) throw new Error('the contribution was not written');
+  if (!row) throw new Error('record_contribution returned no row');
   return row;
 }
 
@@ -77,30 +50,48 @@ export interface RenderedStatement extends Partial<RenderedPage> {
 }
 
 /**
- * Contract B3 and the chama statement, newest first, rendered as JSON by
- * PostgreSQL. The running balance is a window sum over the whole history in
- * time order, computed before the page is cut, so it is right on every page.
- * The reader's membership is checked in the same statement: allowed = false
- * means 403. The chama statement (no member) also names each row's member.
- * Served by contributions_member_statement_idx or contributions_chama_created_idx.
+ * Contract B3: a member's contributions in a chama, newest first, with the
+ * member's running total on every row, rendered as JSON by the function
+ * member_statement (migration 0004), whose plans PostgreSQL keeps per
+ * connection. The reader's membership is checked in the same call:
+ * allowed = false means 403. Served by contributions_member_statement_idx.
  */
-export async function statement(
+export async function memberStatement(
   db: Executor,
   options: {
     chamaId: bigint;
     readerId: bigint;
-    memberId?: bigint | undefined;
+    memberId: bigint;
     limit: number;
     after?: KeysetPosition | undefined;
   },
 ): Promise<RenderedStatement> {
   const { chamaId, readerId, memberId, limit, after } = options;
-  const wholeChama = memberId === undefined;
-  const memberFilter = wholeChama ? sql`` : sql`AND c.member_id = ${memberId}`;
-  const memberFields = wholeChama
-    ? sql`, 'memberId', w.member_id,
-          'memberName', (SELECT u.first_name || ' ' || u.last_name FROM users u WHERE u.id = w.member_id)`
-    : sql``;
+  const result = await sql<RenderedStatement>`
+    SELECT allowed, chama_exists, items, next_created_at, next_id
+      FROM member_statement(${chamaId}, ${readerId}, ${memberId}, ${limit},
+                            ${after?.createdAt ?? null}::timestamptz, ${after?.id ?? null}::bigint)`.execute(
+    db,
+  );
+  return result.rows[0] as RenderedStatement;
+}
+
+/**
+ * The whole chama's statement, newest first, naming each row's member, with
+ * the running total of the chama's contributions. The running balance is a
+ * window sum over the whole history in time order, computed before the page
+ * is cut, so it is right on every page. Served by contributions_chama_created_idx.
+ */
+export async function chamaStatement(
+  db: Executor,
+  options: {
+    chamaId: bigint;
+    readerId: bigint;
+    limit: number;
+    after?: KeysetPosition | undefined;
+  },
+): Promise<RenderedStatement> {
+  const { chamaId, readerId, limit, after } = options;
   const afterFilter = after
     ? sql`WHERE (w.created_at, w.id) < (${after.createdAt}::timestamptz, ${after.id})`
     : sql``;
@@ -109,12 +100,14 @@ export async function statement(
            json_build_object(
              'id', w.id, 'amount', ${moneyText(sql`w.amount`)}, 'method', w.method,
              'reference', w.reference, 'createdAt', ${isoTime(sql`w.created_at`)},
-             'runningBalance', ${moneyText(sql`w.running_balance`)} ${memberFields}
+             'runningBalance', ${moneyText(sql`w.running_balance`)},
+             'memberId', w.member_id,
+             'memberName', (SELECT u.first_name || ' ' || u.last_name FROM users u WHERE u.id = w.member_id)
            ) AS item
       FROM (SELECT c.id, c.member_id, c.amount, c.method, c.reference, c.created_at,
                    sum(c.amount) OVER (ORDER BY c.created_at, c.id) AS running_balance
               FROM contributions c
-             WHERE c.chama_id = ${chamaId} ${memberFilter}) AS w
+             WHERE c.chama_id = ${chamaId}) AS w
      ${afterFilter}
      ORDER BY w.created_at DESC, w.id DESC
      LIMIT ${limit + 1}`;

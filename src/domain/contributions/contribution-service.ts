@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { Executor } from '../../db/transaction.js';
 import type { ContributionMethod, DB } from '../../db/schema.js';
 import { isUniqueViolation } from '../../db/sqlstate.js';
 import { conflict, forbidden, notFound, unprocessable } from '../errors.js';
@@ -7,10 +8,11 @@ import { requireMember, notAMember } from '../members/membership-access.js';
 import { formatCents, type Cents } from '../money.js';
 import { clientPage, decodeCursor } from '../pagination.js';
 import {
-  contributionContext,
-  insertContribution,
-  statement,
+  chamaStatement,
+  memberStatement,
+  recordContribution,
   topContributors,
+  type RecordingOutcome,
 } from './contribution-repository.js';
 
 export interface ContributionInput {
@@ -31,8 +33,6 @@ export interface ContributionReceipt {
   readonly createdAt: string;
 }
 
-const RECORDERS = new Set(['chair', 'treasurer']);
-
 export class ContributionService {
   constructor(
     private readonly db: Kysely<DB>,
@@ -42,7 +42,8 @@ export class ContributionService {
   /**
    * Contract B4: records a contribution and credits the chama wallet in one
    * transaction. The chair or treasurer may record for any member; a member
-   * only for themself.
+   * only for themself. Without an Idempotency-Key the one call is the whole
+   * transaction; with one, it runs inside the key's transaction.
    */
   async record(
     chamaId: bigint,
@@ -50,51 +51,29 @@ export class ContributionService {
     input: ContributionInput,
     request: IdempotentRequest | undefined,
   ) {
-    return this.idempotency.run(request, async (trx) => {
-      const context = await contributionContext(trx, chamaId, callerId, input.memberId);
-      if (!context) throw notFound('chama_not_found', `There is no chama ${chamaId}`);
-      if (!context.caller_role) throw notAMember();
-      if (!RECORDERS.has(context.caller_role) && callerId !== input.memberId) {
-        throw forbidden(
-          'role_not_allowed',
-          'Only the chair or treasurer may record a contribution for another member',
-        );
-      }
-      if (!context.is_active) {
-        throw unprocessable('chama_inactive', 'This chama has been deactivated');
-      }
-      if (context.member_status !== 'active') {
-        throw unprocessable('member_not_active', 'That user is not an active member of this chama');
-      }
+    const work = async (db: Executor): Promise<ContributionReceipt> => {
       let row;
       try {
-        row = await insertContribution(trx, {
-          chamaId,
-          memberId: input.memberId,
-          amount: input.amount,
-          method: input.method,
-          reference: input.reference,
-          recordedBy: callerId,
-          fundingId: context.funding_id,
-          walletId: context.wallet_id,
-        });
+        row = await recordContribution(db, { chamaId, recordedBy: callerId, ...input });
       } catch (error) {
         if (isUniqueViolation(error, 'contributions_reference_key')) {
           throw conflict('duplicate_reference', `Reference ${input.reference} is already recorded`);
         }
         throw error;
       }
-      const receipt: ContributionReceipt = {
-        id: Number(row.id),
+      if (row.outcome !== 'recorded') throw refusal(row.outcome, chamaId);
+      return {
+        id: Number(row.contribution_id),
         chamaId: Number(chamaId),
         memberId: Number(input.memberId),
         amount: formatCents(input.amount),
         method: input.method,
         reference: input.reference,
-        createdAt: row.created_at.toISOString(),
+        createdAt: (row.recorded_at as Date).toISOString(),
       };
-      return receipt;
-    });
+    };
+    if (!request) return { value: await work(this.db), replayed: false };
+    return this.idempotency.run(request, work);
   }
 
   /** Contract B3 (with memberId) or the whole chama's statement (without). */
@@ -106,7 +85,11 @@ export class ContributionService {
     cursor?: string | undefined;
   }) {
     const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
-    const page = await statement(this.db, { ...options, after });
+    const { memberId } = options;
+    const page =
+      memberId === undefined
+        ? await chamaStatement(this.db, { ...options, after })
+        : await memberStatement(this.db, { ...options, memberId, after });
     if (!page.chama_exists) {
       throw notFound('chama_not_found', `There is no chama ${options.chamaId}`);
     }
@@ -122,5 +105,23 @@ export class ContributionService {
   ) {
     await requireMember(this.db, chamaId, readerId);
     return topContributors(this.db, chamaId, period, limit);
+  }
+}
+
+function refusal(outcome: Exclude<RecordingOutcome, 'recorded'>, chamaId: bigint) {
+  switch (outcome) {
+    case 'chama_not_found':
+      return notFound('chama_not_found', `There is no chama ${chamaId}`);
+    case 'not_a_member':
+      return notAMember();
+    case 'role_not_allowed':
+      return forbidden(
+        'role_not_allowed',
+        'Only the chair or treasurer may record a contribution for another member',
+      );
+    case 'chama_inactive':
+      return unprocessable('chama_inactive', 'This chama has been deactivated');
+    case 'member_not_active':
+      return unprocessable('member_not_active', 'That user is not an active member of this chama');
   }
 }

@@ -39,12 +39,8 @@ export async function postLedgerTransaction(
   return { id: row.id, createdAt: row.created_at };
 }
 
-/**
- * The CTEs `tx` (the ledger transaction, with id and created_at) and
- * `entries`, for a statement that writes more beside them in the same round
- * trip, such as the contribution the transaction pays for.
- */
-export function ledgerTransactionCtes(input: PostTransactionInput) {
+/** The CTEs `tx` (the ledger transaction, with id and created_at) and `entries`. */
+function ledgerTransactionCtes(input: PostTransactionInput) {
   // Debits first, then by account: a debit that would overdraw fails before
   // anything is credited, and balances are updated in one order everywhere.
   const ordered = [...input.entries].sort(

@@ -9,13 +9,14 @@ import {
   withCapture,
   type CapturedStatement,
 } from '../../db/inspector/capture.js';
+import { countScans, type ScanCounts } from '../../db/inspector/scan-counts.js';
 import type { Executor } from '../../db/transaction.js';
 import {
   listActiveChamas,
   nearbyChamas,
   searchChamas,
 } from '../../domain/chamas/chama-repository.js';
-import { statement } from '../../domain/contributions/contribution-repository.js';
+import { memberStatement } from '../../domain/contributions/contribution-repository.js';
 import { findUserForLogin, usersWantingNotification } from '../../domain/users/user-repository.js';
 
 interface Sample {
@@ -53,7 +54,7 @@ export const HOT_ROUTES: readonly HotRoute[] = [
     route: 'GET /api/chamas/:chamaId/members/:userId/statement',
     intendedIndex: 'contributions_member_statement_idx',
     run: (db, sample) =>
-      statement(db, {
+      memberStatement(db, {
         chamaId: sample.chamaId,
         readerId: sample.memberId,
         memberId: sample.memberId,
@@ -122,4 +123,13 @@ export async function statementsOf(
 ): Promise<CapturedStatement[]> {
   const { capture } = await withCapture(() => route.run(db, sample));
   return (capture.detail ?? []).filter((captured) => !isTransactionControl(captured.sql));
+}
+
+/**
+ * The scans a hot route's statements really make, counted by PostgreSQL.
+ * This sees inside the functions behind B2 and B3, which EXPLAIN cannot.
+ * `trx` must be a transaction: the counters are per transaction.
+ */
+export function scansOf(trx: Executor, route: HotRoute, sample: Sample): Promise<ScanCounts> {
+  return countScans(trx, () => route.run(trx, sample));
 }
