@@ -18,7 +18,7 @@ import { formatStatement, recordStatements } from '../db/migrator/recorder.js';
 import { scaffoldMigration } from '../db/migrator/scaffold.js';
 import { squashMigrations } from '../db/migrator/squash.js';
 import { seedDatabase } from '../ops/seed/seed.js';
-import { ExitCode, runCommand } from './run-command.js';
+import { ExitCode, runCommand, UsageError } from './run-command.js';
 import { registerBackupCommands } from './db-backup.js';
 import { registerExplainCommands } from './db-explain.js';
 import { registerHealthCommands } from './db-health.js';
@@ -214,7 +214,18 @@ async function status(): Promise<void> {
 async function squash(from: string, to: string): Promise<void> {
   const config = loadConfig();
   print(`Squashing ${from} … ${to}; checking the result builds the same schema…`);
-  const result = await squashMigrations(sourceMigrationsDir(config), from, to);
+  const result = await squashMigrations(sourceMigrationsDir(config), from, to).catch(
+    (error: unknown) => {
+      // The built CLI runs on plain Node, which cannot import the .ts sources squash rewrites.
+      if ((error as { code?: string }).code === 'ERR_UNKNOWN_FILE_EXTENSION') {
+        throw new UsageError(
+          'db squash rewrites the TypeScript migration sources; run it from the project with `npm run chamahub -- db squash ' +
+            `${from} ${to}\``,
+        );
+      }
+      throw error;
+    },
+  );
   print(`Wrote ${path.relative(process.cwd(), result.path)} (${result.statements} statements).`);
   print(`Removed ${result.replaces.join(', ')}.`);
 }
