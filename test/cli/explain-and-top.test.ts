@@ -43,8 +43,8 @@ describeOnServer('db explain on the benchmark data set', () => {
     );
     assert.match(result.stdout, /parameters: \["\d+","\d+"/);
     assert.match(result.stdout, /^Function Scan on member_statement/m);
-    assert.match(result.stdout, /^  indexes: .*contributions_member_statement_idx ×1/m);
-    assert.match(result.stdout, /^  sequential: none$/m);
+    assert.match(result.stdout, /^ {2}indexes: .*contributions_member_statement_idx ×1/m);
+    assert.match(result.stdout, /^ {2}sequential: none$/m);
     assert.match(result.stdout, /^OK: no sequential scan on a large table/m);
     const unknown = await runCli(['db', 'explain', '--route', 'B9'], env);
     assert.equal(unknown.code, 2);
