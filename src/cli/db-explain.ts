@@ -2,13 +2,7 @@
 import type { Command } from 'commander';
 import { explain } from '../db/inspector/explain.js';
 import { describeScans } from '../db/inspector/scan-counts.js';
-import {
-  findHotRoute,
-  HOT_ROUTES,
-  loadSample,
-  scansOf,
-  statementsOf,
-} from '../ops/explain/hot-routes.js';
+import { findHotRoute, HOT_ROUTES, loadSample, traceRoute } from '../ops/explain/hot-routes.js';
 import { heaviestStatements } from '../ops/monitoring/statements.js';
 import { positiveInteger } from './arguments.js';
 import { formatCount, formatPercent, formatTable } from './format.js';
@@ -60,7 +54,9 @@ async function explainCommand(
       );
     }
     const sample = await loadSample(database.db);
-    const statements = await statementsOf(database.db, route, sample);
+    const { statements, scans } = await database.db
+      .transaction()
+      .execute((trx) => traceRoute(trx, route, sample));
     print(
       `${route.name}: ${route.route} runs ${statements.length} statement(s); intended index ${route.intendedIndex}`,
     );
@@ -75,8 +71,7 @@ async function explainCommand(
       print(result.plan);
       print(result.verdict);
     }
-    // EXPLAIN shows a function's call, not its statements: count what they scanned.
-    const scans = await database.db.transaction().execute((trx) => scansOf(trx, route, sample));
+    // EXPLAIN shows a function's call, not its statements: these counts see inside.
     print(`\nScans PostgreSQL counted while the route ran:`);
     print(`  indexes: ${describeScans(scans.indexScans) || 'none'}`);
     print(`  sequential: ${describeScans(scans.sequentialScans) || 'none'}`);

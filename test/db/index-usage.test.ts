@@ -11,7 +11,7 @@ import { before, it } from 'node:test';
 import { sql } from 'kysely';
 import { explain } from '../../src/db/inspector/explain.js';
 import { describeScans } from '../../src/db/inspector/scan-counts.js';
-import { HOT_ROUTES, loadSample, scansOf, statementsOf } from '../../src/ops/explain/hot-routes.js';
+import { HOT_ROUTES, loadSample, traceRoute } from '../../src/ops/explain/hot-routes.js';
 import { seedDatabase } from '../../src/ops/seed/seed.js';
 import { describeEachEngine } from '../support/databases.js';
 
@@ -37,7 +37,7 @@ describeEachEngine('hot routes use their indexes on the benchmark data set', (da
         .execute(async (trx) => {
           await sql`SET LOCAL enable_seqscan = off`.execute(trx);
           const sample = await loadSample(trx);
-          const statements = await statementsOf(trx, route, sample);
+          const { statements, scans } = await traceRoute(trx, route, sample);
           assert.ok(statements.length >= 1, 'the route runs a statement');
           const plans = [];
           for (const statement of statements) {
@@ -45,7 +45,6 @@ describeEachEngine('hot routes use their indexes on the benchmark data set', (da
           }
           const plan = plans.map((entry) => entry.plan).join('\n');
           // The counters see inside the functions behind B2 and B3; EXPLAIN does not.
-          const scans = await scansOf(trx, route, sample);
           const seen = `index scans: ${describeScans(scans.indexScans)}\n${plan}`;
           assert.ok((scans.indexScans.get(route.intendedIndex) ?? 0) >= 1, seen);
           const scanned = [

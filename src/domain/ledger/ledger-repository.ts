@@ -31,16 +31,6 @@ export async function postLedgerTransaction(
   db: Executor,
   input: PostTransactionInput,
 ): Promise<PostedTransaction> {
-  const result = await sql<{ id: bigint; created_at: Date }>`
-    WITH ${ledgerTransactionCtes(input)}
-    SELECT id, created_at FROM tx`.execute(db);
-  const row = result.rows[0];
-  if (!row) throw new Error('the ledger transaction was not written');
-  return { id: row.id, createdAt: row.created_at };
-}
-
-/** The CTEs `tx` (the ledger transaction, with id and created_at) and `entries`. */
-function ledgerTransactionCtes(input: PostTransactionInput) {
   // Debits first, then by account: a debit that would overdraw fails before
   // anything is credited, and balances are updated in one order everywhere.
   const ordered = [...input.entries].sort(
@@ -51,8 +41,8 @@ function ledgerTransactionCtes(input: PostTransactionInput) {
       (entry, position) => sql`(${position}, ${entry.accountId}::bigint, ${entry.amount}::bigint)`,
     ),
   );
-  return sql`
-    tx AS (
+  const result = await sql<{ id: bigint; created_at: Date }>`
+    WITH tx AS (
       INSERT INTO ledger_transactions (kind, created_by, idempotency_key)
       VALUES (${input.kind}, ${input.createdBy ?? null}, ${input.idempotencyKey ?? null})
       RETURNING id, created_at
@@ -61,7 +51,11 @@ function ledgerTransactionCtes(input: PostTransactionInput) {
       SELECT tx.id, v.account_id, v.amount, tx.created_at
         FROM tx, (VALUES ${values}) AS v(position, account_id, amount)
        ORDER BY v.position
-    )`;
+    )
+    SELECT id, created_at FROM tx`.execute(db);
+  const row = result.rows[0];
+  if (!row) throw new Error('the ledger transaction was not written');
+  return { id: row.id, createdAt: row.created_at };
 }
 
 function compare(a: bigint, b: bigint): number {

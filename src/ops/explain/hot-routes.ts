@@ -115,21 +115,26 @@ export async function loadSample(db: Executor): Promise<Sample> {
   };
 }
 
-/** The statements a hot route runs, as sent, with their parameters. */
-export async function statementsOf(
-  db: Executor,
-  route: HotRoute,
-  sample: Sample,
-): Promise<CapturedStatement[]> {
-  const { capture } = await withCapture(() => route.run(db, sample));
-  return (capture.detail ?? []).filter((captured) => !isTransactionControl(captured.sql));
+export interface RouteTrace {
+  /** The statements the route sent, with their parameters. */
+  readonly statements: CapturedStatement[];
+  /** The scans PostgreSQL counted while they ran, inside functions too (EXPLAIN cannot see there). */
+  readonly scans: ScanCounts;
 }
 
 /**
- * The scans a hot route's statements really make, counted by PostgreSQL.
- * This sees inside the functions behind B2 and B3, which EXPLAIN cannot.
- * `trx` must be a transaction: the counters are per transaction.
+ * Runs a hot route once and records what it sent and what PostgreSQL
+ * scanned for it. `trx` must be a transaction: the counters are per transaction.
  */
-export function scansOf(trx: Executor, route: HotRoute, sample: Sample): Promise<ScanCounts> {
-  return countScans(trx, () => route.run(trx, sample));
+export async function traceRoute(
+  trx: Executor,
+  route: HotRoute,
+  sample: Sample,
+): Promise<RouteTrace> {
+  let sent: CapturedStatement[] = [];
+  const scans = await countScans(trx, async () => {
+    const { capture } = await withCapture(() => route.run(trx, sample));
+    sent = capture.detail ?? [];
+  });
+  return { statements: sent.filter((captured) => !isTransactionControl(captured.sql)), scans };
 }
